@@ -1,0 +1,51 @@
+# One command to run the app, one to run the tests; both set everything up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export PYTEST_DISABLE_PLUGIN_AUTOLOAD := 1
+
+.PHONY: setup run serve test test-sqlite test-postgres lint check-deploy clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+## make run: install, migrate, load the curated data, serve on http://127.0.0.1:8000
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_seeds
+	$(MAKE) serve
+
+serve:
+	$(VENV)/bin/gunicorn tracker.wsgi --bind $(HOST):$(PORT) --workers 2 --no-control-socket \
+	  --access-logfile -
+
+## make test: install, lint, check migrations and deploy settings, run the suite on SQLite and PostgreSQL
+test: setup lint
+	$(PY) manage.py makemigrations --check --dry-run
+	$(MAKE) check-deploy
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite:
+	$(PY) -m pytest -q
+
+test-postgres:
+	scripts/with-postgres $(PY) -m pytest -q -m "not browser"
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check-deploy:
+	PRODUCTION=1 SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+	  ALLOWED_HOSTS=tracker.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,29 @@
+"""Shared users (anonymous, viewer, editor, admin) and small helpers for every test file."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from tracker.services import editor_create
+
+
+@pytest.fixture
+def editor(db) -> User:
+    """A staff member in the Editors group: may view, add, change and delete tracker records."""
+    return editor_create(username="editor", password="editor-pass-1234", email="")
+
+
+@pytest.fixture
+def viewer(db) -> User:
+    """A logged-in user with no permissions: sees what anonymous visitors see."""
+    return User.objects.create_user("viewer", password="viewer-pass-1234")
+
+
+@pytest.fixture
+def superuser(db) -> User:
+    return User.objects.create_superuser("admin", password="admin-pass-1234")
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from tracker import views
+
+# Public pages live in the "tracker" namespace; the API under /api/.
+page_patterns = [
+    path("", views.home, name="home"),
+    path("countries/<str:code>/", views.country, name="country"),
+    path("concerns/<int:pk>/", views.concern, name="concern"),
+    path("claims/<int:pk>/", views.claim, name="claim"),
+    path("reports/<int:pk>/", views.report, name="report"),
+    path("sources/<int:pk>/", views.source, name="source"),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include((page_patterns, "tracker"))),
+]
