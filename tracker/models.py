@@ -1,4 +1,4 @@
-"""The tracker's domain model: reference data, provenance, commitments, monitoring, claims and practice.
+"""The domain model: reference data, provenance, commitments, monitoring, claims and practice.
 
 Reads live in the QuerySet classes below, named for the screen or endpoint they serve, so that the
 HTML pages, the API and the admin run the same (fixed) number of queries.
@@ -61,7 +61,7 @@ def format_partial_date(value: dt.date | None, precision: str | None) -> str:
 
 
 def check_precision(value: dt.date | None, precision: str | None, field: str) -> dict[str, str]:
-    """Errors for a date whose stored day/month contradict its precision (year: 1 Jan; month: 1st)."""
+    """Errors for a date whose day or month contradicts its precision (year: 1 Jan; month: 1st)."""
     if value is None:
         return {}
     if not precision:
@@ -326,7 +326,7 @@ class RatificationQuerySet(EditorialQuerySet):
         )
 
     def for_matrix(self, countries=None, instruments=None, as_of=None):
-        """Rows for the treaty status table: one per country x instrument held, status as of a date."""
+        """Rows of the treaty status table (country x instrument held), status as of a date."""
         qs = self.with_status_as_of(as_of)
         if countries is not None:
             qs = qs.filter(country__in=countries)

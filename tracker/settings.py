@@ -1,6 +1,6 @@
 """Settings for the tracker: one module, configured by environment variables.
 
-Development needs no configuration at all (SQLite file under ``var/``, a generated secret key kept in
+Development needs no configuration (SQLite file under ``var/``, a generated secret key kept in
 an untracked file). Production differs only in environment values: set ``PRODUCTION=1``, a
 ``SECRET_KEY``, ``ALLOWED_HOSTS`` and usually ``DATABASE_URL``.
 """
