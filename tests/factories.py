@@ -91,6 +91,7 @@ class ReviewFactory(EditorialFactory):
 class ConcernFactory(EditorialFactory):
     class Meta:
         model = m.Concern
+        skip_postgeneration_save = True
 
     body = factory.SubFactory(BodyFactory)
     country = factory.SubFactory(CountryFactory)
@@ -108,6 +109,7 @@ class ConcernFactory(EditorialFactory):
 class ClaimFactory(EditorialFactory):
     class Meta:
         model = m.Claim
+        skip_postgeneration_save = True
 
     country = factory.SubFactory(CountryFactory)
     kind = m.Claim.Kind.LAW
@@ -124,6 +126,7 @@ class ClaimFactory(EditorialFactory):
 class ReportFactory(EditorialFactory):
     class Meta:
         model = m.Report
+        skip_postgeneration_save = True
 
     country = factory.SubFactory(CountryFactory)
     summary = factory.Sequence(lambda n: f"Observers documented event {n}.")
@@ -157,11 +160,17 @@ class AssessmentFactory(EditorialFactory):
 class IndicatorFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = m.Indicator
+        skip_postgeneration_save = True
         django_get_or_create = ("slug",)
 
     slug = "women-in-parliament"
     name = "Women's share of seats in parliament"
     unit = "%"
+
+    @factory.post_generation
+    def themes(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.themes.set(extracted)
 
 
 class ObservationFactory(EditorialFactory):
