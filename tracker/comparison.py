@@ -133,7 +133,7 @@ class GridCell:
 
     @property
     def commitment(self) -> str:
-        """``all``, ``some`` or ``none`` of the theme's instruments ratified; ``n/a`` if none apply."""
+        """``all``, ``some`` or ``none`` of the theme instruments ratified; ``n/a`` if none."""
         if not self.instruments_total:
             return "n/a"
         if self.party == self.instruments_total:
