@@ -1,4 +1,4 @@
-"""The comparison reads shared by pages, API and admin: content, visibility and fixed query counts."""
+"""The comparison reads shared by pages, API and admin: content, visibility, query counts."""
 
 import datetime as dt
 
