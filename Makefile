@@ -28,6 +28,7 @@ serve:
 
 ## make test: install, lint, check migrations and deploy settings, run the suite on SQLite and PostgreSQL
 test: setup lint
+	scripts/ensure-system-packages
 	$(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) check-deploy
 	$(MAKE) test-sqlite
