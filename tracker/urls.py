@@ -18,3 +18,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include((page_patterns, "tracker"))),
 ]
+
+# A database outage anywhere in the request (even inside middleware) answers 503, not 500.
+handler500 = "tracker.middleware.server_error"
