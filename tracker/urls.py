@@ -7,6 +7,12 @@ from tracker import views
 page_patterns = [
     path("", views.home, name="home"),
     path("countries/<str:code>/", views.country, name="country"),
+    path("compare/", views.compare, name="compare"),
+    path("treaties/", views.treaties, name="treaties"),
+    path("concerns/", views.concerns, name="concerns"),
+    path("claims/", views.claims, name="claims"),
+    path("reports/", views.reports, name="reports"),
+    path("sources/", views.sources, name="sources"),
     path("concerns/<int:pk>/", views.concern, name="concern"),
     path("claims/<int:pk>/", views.claim, name="claim"),
     path("reports/<int:pk>/", views.report, name="report"),

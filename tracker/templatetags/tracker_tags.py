@@ -1,0 +1,176 @@
+"""Display helpers for the pages: names in the reader's language, query strings, badges, charts."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
+
+from tracker import models as m
+
+register = template.Library()
+
+
+def _russian() -> bool:
+    return (get_language() or "").startswith("ru")
+
+
+@register.filter
+def local_name(obj) -> str:
+    """The record's ``name_ru`` when the page is in Russian and one is stored, else ``name``."""
+    if obj is None:
+        return ""
+    if _russian() and getattr(obj, "name_ru", ""):
+        return obj.name_ru
+    return getattr(obj, "name", str(obj))
+
+
+@register.filter
+def local_title(instrument) -> str:
+    """An instrument's full title in the reader's language."""
+    if _russian() and instrument.title_ru:
+        return instrument.title_ru
+    return instrument.title
+
+
+@register.filter
+def local_short_title(instrument) -> str:
+    """An instrument's short title in the reader's language."""
+    if _russian() and instrument.short_title_ru:
+        return instrument.short_title_ru
+    return instrument.short_title
+
+
+@register.filter
+def partial_date(obj, field: str) -> str:
+    """``obj|partial_date:"issued_on"``: the date shown no more precisely than it is known."""
+    return m.format_partial_date(getattr(obj, field), getattr(obj, f"{field}_precision", ""))
+
+
+@register.filter
+def get_item(mapping, key):
+    """``counts|get_item:"implemented"`` for dict and Counter lookups in templates."""
+    try:
+        return mapping[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **changes) -> str:
+    """The current query string with some parameters replaced (``None`` or "" removes one).
+
+    Changing any filter resets the page, so a link never lands beyond the last page.
+    """
+    params = context["request"].GET.copy()
+    if "page" not in changes:
+        params.pop("page", None)
+    for name, value in changes.items():
+        if value is None or value == "":
+            params.pop(name, None)
+        else:
+            params[name] = value
+    encoded = params.urlencode(safe=",")
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag
+def admin_change_url(obj) -> str:
+    """Link to the record's admin page, or "" when the model is not in the admin."""
+    opts = obj._meta
+    try:
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+    except NoReverseMatch:
+        return ""
+
+
+STATUS_LABELS = {
+    **dict(m.TreatyStatus.choices),
+    **dict(m.Implementation.choices),
+    **dict(m.Verification.choices),
+    **dict(m.Stance.Kind.choices),
+}
+# A text symbol beside each status so that it reads without colour (and in print).
+STATUS_SYMBOLS = {
+    "party": "●",
+    "signatory": "◐",
+    "none": "○",
+    "implemented": "✔",
+    "partially_implemented": "◐",
+    "not_implemented": "✖",
+    "regressed": "▼",
+    "no_information": "?",
+    "corroborated": "✔",
+    "partly_corroborated": "◐",
+    "contested": "⇄",
+    "contradicted": "✖",
+    "unverified": "?",
+    "supports": "+",
+    "contradicts": "−",
+    "qualifies": "~",
+}
+
+
+@register.inclusion_tag("tracker/_status.html")
+def status_badge(status: str, detail: str = ""):
+    """A status word with a symbol and a colour class; ``detail`` is e.g. the year."""
+    return {
+        "status": status,
+        "label": STATUS_LABELS.get(status, status),
+        "symbol": STATUS_SYMBOLS.get(status, ""),
+        "detail": detail,
+    }
+
+
+def _as_float(value) -> float:
+    return float(value) if isinstance(value, Decimal | int | float) else float(str(value))
+
+
+@register.inclusion_tag("tracker/_chart.html")
+def indicator_chart(indicator, observations, target=None, width=360, height=160):
+    """A small line chart as inline SVG, with a dashed line at a pledge's target if given.
+
+    ``observations`` are one country's values of ``indicator`` in date order. The same figures
+    are listed in a table under the chart, so the chart is decoration for sighted readers.
+    """
+    pad_left, pad_right, pad_top, pad_bottom = 36, 12, 12, 24
+    values = [_as_float(o.value) for o in observations]
+    top = max([*values, _as_float(target) if target is not None else 0, 1.0])
+    top = top * 1.1
+    days = [o.observed_on.toordinal() for o in observations]
+    first, last = (min(days), max(days)) if days else (0, 1)
+    span = (last - first) or 1
+    plot_w, plot_h = width - pad_left - pad_right, height - pad_top - pad_bottom
+
+    def x(day: int) -> float:
+        return round(pad_left + (day - first) / span * plot_w if len(days) > 1 else width / 2, 1)
+
+    def y(value: float) -> float:
+        return round(pad_top + plot_h - value / top * plot_h, 1)
+
+    points = [(x(d), y(v), o) for d, v, o in zip(days, values, observations, strict=True)]
+    years = sorted({dt.date.fromordinal(d).year for d in days})
+    ticks = [years[0], years[-1]] if len(years) > 1 else years
+    return {
+        "indicator": indicator,
+        "width": width,
+        "height": height,
+        "points": points,
+        "polyline": " ".join(f"{px},{py}" for px, py, _ in points),
+        "target": target,
+        "target_y": y(_as_float(target)) if target is not None else None,
+        "baseline_y": pad_top + plot_h,
+        "left": pad_left,
+        "right": width - pad_right,
+        "top_label": round(top / 1.1),
+        "top_y": y(round(top / 1.1)),
+        "x_ticks": [(x(dt.date(year, 1, 1).toordinal()), year) for year in ticks],
+        "observations": observations,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def facet_url(context, param: str, value: str, on: bool) -> str:
+    """Link of a facet entry: filter on ``value``, or drop the filter when it is already on."""
+    return query(context, **{param: "" if on else value})
