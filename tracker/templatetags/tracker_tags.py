@@ -174,3 +174,19 @@ def indicator_chart(indicator, observations, target=None, width=360, height=160)
 def facet_url(context, param: str, value: str, on: bool) -> str:
     """Link of a facet entry: filter on ``value``, or drop the filter when it is already on."""
     return query(context, **{param: "" if on else value})
+
+
+STATUS_ORDER = [*m.Implementation.values, *m.Verification.values]
+
+
+@register.filter
+def status_counts(counter) -> list[tuple[str, int]]:
+    """``(status, n)`` pairs of a Counter in vocabulary order.
+
+    Needed because ``counter.items`` in a template looks up the key "items" first, which a
+    Counter answers with 0.
+    """
+    return sorted(
+        ((k, n) for k, n in counter.items() if n),
+        key=lambda kv: STATUS_ORDER.index(kv[0]) if kv[0] in STATUS_ORDER else len(STATUS_ORDER),
+    )
