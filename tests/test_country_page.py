@@ -1,0 +1,139 @@
+"""The country page: commitments, theme-by-theme record, indicator chart, timeline."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from tests import factories as f
+from tracker import models as m
+
+pytestmark = pytest.mark.django_db
+
+
+def build(n: int):
+    """Kazakhstan with a treaty, a reservation, a snapshot, a pledge with a target, n concerns,
+    claims (each with a contradicting report) and indicator figures, on one theme."""
+    kaz = f.CountryFactory(code="KAZ", iso2="KZ", name="Kazakhstan")
+    iccpr = f.InstrumentFactory()
+    theme = f.ThemeFactory(slug="women", name="Women's rights")
+    theme.instruments.add(iccpr)
+    ratification = f.RatificationFactory(
+        country=kaz, instrument=iccpr, action_date=dt.date(2006, 1, 24), locator="row 4"
+    )
+    m.Reservation.objects.create(
+        key="kaz-iccpr-decl",
+        ratification=ratification,
+        kind="declaration",
+        article="art. 1",
+        summary="Reads the right to self-determination narrowly.",
+        status="published",
+        source=ratification.source,
+    )
+    m.Reservation.objects.create(
+        key="kaz-iccpr-op1",
+        ratification=ratification,
+        kind="acceptance",
+        article="OP1",
+        summary="Individual complaints to the Human Rights Committee.",
+        status="published",
+        source=ratification.source,
+    )
+    f.ObservationFactory.reset_sequence()
+    indicator = f.IndicatorFactory()
+    indicator.themes.add(theme)
+    snapshot_source = f.SourceFactory(title="A 2021 analysis table")
+    m.StatusSnapshot.objects.create(
+        key="snap-kaz-iccpr",
+        country=kaz,
+        instrument=iccpr,
+        as_of=dt.date(2021, 1, 1),
+        as_of_precision="year",
+        reported_status="party",
+        reported_year=2006,
+        source=snapshot_source,
+        status="published",
+    )
+    f.PledgeFactory(
+        country=kaz,
+        indicator=indicator,
+        target_value=30,
+        target_unit="%",
+        summary="Thirty per cent of decision-making posts for women.",
+    )
+    for i in range(n):
+        concern = f.ConcernFactory(country=kaz, themes=[theme], summary=f"Concern number {i}.")
+        f.AssessmentFactory(concern=concern, verdict=m.Implementation.PARTIALLY_IMPLEMENTED)
+        claim = f.ClaimFactory(country=kaz, themes=[theme], summary=f"Reform number {i}.")
+        f.StanceFactory(claim=claim, report=f.ReportFactory(country=kaz, themes=[theme]))
+        f.ObservationFactory(
+            country=kaz, indicator=indicator, observed_on=dt.date(2010 + i, 1, 1), value=20 + i
+        )
+    return kaz, theme
+
+
+def test_country_page_shows_commitments_and_theme_records(client):
+    build(2)
+    html = client.get("/countries/KAZ/").content.decode()
+    assert "<h1>Kazakhstan" in html
+    assert "2006-01-24" in html and "row 4" in html
+    assert "Reads the right to self-determination narrowly." in html
+    assert "Individual complaints to the Human Rights Committee." in html
+    assert "As of 2021: party" in html and "A 2021 analysis table" in html
+    assert "Thirty per cent of decision-making posts for women." in html
+    assert "Women&#x27;s rights" in html
+    assert "Concern number 0." in html and "partially implemented" in html
+    assert "Reform number 1." in html and "contradicts" in html
+
+
+def test_concerns_are_newest_first(client):
+    kaz, theme = build(0)
+    f.ConcernFactory(country=kaz, themes=[theme], summary="Older.", issued_on=dt.date(2011, 1, 1))
+    f.ConcernFactory(country=kaz, themes=[theme], summary="Newer.", issued_on=dt.date(2016, 1, 1))
+    html = client.get("/countries/KAZ/").content.decode()
+    assert html.index("Newer.") < html.index("Older.")
+
+
+def test_indicator_chart_is_svg_with_the_pledged_target(client):
+    build(3)
+    html = client.get("/countries/KAZ/").content.decode()
+    assert '<svg viewBox="0 0 360 160"' in html
+    assert 'class="target"' in html and "pledged target 30%" in html
+    assert html.count('class="point"') == 3
+
+
+def test_timeline_lists_dated_events_newest_first(client):
+    build(1)
+    html = client.get("/countries/KAZ/").content.decode()
+    timeline = html[html.index('id="timeline"') :]
+    assert "Accession of ICCPR" in timeline
+    assert timeline.index("2021-02") < timeline.index("2006-01-24")
+
+
+def test_code_is_case_insensitive_and_unknown_country_is_404(client):
+    build(0)
+    assert client.get("/countries/kaz/").status_code == 200
+    assert client.get("/countries/ZZZ/").status_code == 404
+
+
+def test_visitors_see_only_published_records_editors_see_drafts_badged(editor_client):
+    kaz, theme = build(0)
+    f.ConcernFactory(country=kaz, themes=[theme], summary="Draft concern.", status="draft")
+    assert "Draft concern." not in Client().get("/countries/KAZ/").content.decode()
+    html = editor_client.get("/countries/KAZ/").content.decode()
+    assert "Draft concern." in html and 'class="badge draft"' in html
+
+
+def test_links_its_json_twin(client):
+    build(0)
+    assert "/api/compare/?countries=KAZ" in client.get("/countries/KAZ/").content.decode()
+
+
+@pytest.mark.parametrize("n", [1, 6])
+def test_country_page_runs_a_fixed_number_of_queries(client, n, django_assert_num_queries):
+    build(n)
+    # country; compare(): instruments, ratifications, pledges, concerns, concern themes, claims,
+    # claim themes, stances with reports, observations; reservations, snapshots, reviews,
+    # reports, themes, indicator themes
+    with django_assert_num_queries(16):
+        assert client.get("/countries/KAZ/").status_code == 200
