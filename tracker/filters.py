@@ -10,6 +10,7 @@ import django_filters as filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -94,7 +95,6 @@ class CommaListField(forms.CharField):
         return items
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class ListFilter(filters.Filter):
     """Matches rows whose ``field_name`` is any of a comma list (``lookup_expr`` is ``in``).
 
@@ -106,7 +106,16 @@ class ListFilter(filters.Filter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("lookup_expr", "in")
+        if "help_text" not in kwargs and kwargs.get("noun"):
+            kwargs["help_text"] = _("One or more, comma-separated (%(noun)s).") % {
+                "noun": kwargs["noun"]
+            }
         super().__init__(*args, **kwargs)
+        # The OpenAPI schema shows a plain string (the comma list) with the help text.
+        schema = {"type": "string"}
+        if self.extra.get("help_text"):
+            schema["description"] = str(self.extra["help_text"])
+        set_override(self, "field", schema)
 
     def filter(self, qs, value):
         if not value:

@@ -200,6 +200,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    # API rate limits per client (anonymous: per IP; logged in: per user), per process.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_ANON_RATE", "60/minute"),
+        "user": env_str("API_USER_RATE", "600/minute"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -208,6 +213,21 @@ SPECTACULAR_SETTINGS = {
     "practice, every record with its source.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components: read-only fields are not asked for on writes.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per vocabulary, shared by every field that uses it.
+    "ENUM_NAME_OVERRIDES": {
+        "PrecisionEnum": "tracker.models.Precision",
+        "EditorialStatusEnum": "tracker.models.Editorial",
+        "TreatyStatusEnum": "tracker.models.TreatyStatus",
+        "RatificationActionEnum": "tracker.models.Ratification.Action",
+        "SourceKindEnum": "tracker.models.Source.Kind",
+        "BodyKindEnum": "tracker.models.Body.Kind",
+        "ConcernKindEnum": "tracker.models.Concern.Kind",
+        "ClaimKindEnum": "tracker.models.Claim.Kind",
+        "ReservationKindEnum": "tracker.models.Reservation.Kind",
+        "StanceKindEnum": "tracker.models.Stance.Kind",
+    },
     # Swagger UI and ReDoc files are served from our own origin: no CDN in the CSP, and readers'
     # addresses are not handed to a third party.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -22,6 +22,7 @@ page_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("tracker.api")),
     path("", include((page_patterns, "tracker"))),
 ]
 

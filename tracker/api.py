@@ -1,0 +1,594 @@
+"""The REST API under ``/api/``: a viewset per record, the comparison, the schema and its docs.
+
+Viewsets are thin: the query work is in ``get_queryset`` (visibility, ``select_related``,
+``prefetch_related``), filtering in ``tracker.filters``, shapes in ``tracker.serializers``. Every
+list runs a fixed number of queries whatever the number of rows.
+"""
+
+import datetime as dt
+
+from django.db.models import Prefetch, ProtectedError, RestrictedError
+from django.http import Http404
+from django.urls import path
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import APIException
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.views import APIView, exception_handler
+
+from tracker import filters
+from tracker import models as m
+from tracker import serializers as s
+from tracker.comparison import compare, parse_country_codes, theme_grid
+from tracker.renderers import CSVRenderer
+
+app_name = "api"
+
+# Errors ---------------------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error the API returns: a readable message, and per field messages for bad input."""
+
+    detail = serializers.CharField(help_text="What went wrong, in one sentence.")
+    errors = serializers.DictField(
+        required=False, help_text="Messages per parameter or field (bad input only)."
+    )
+
+
+def _summary(errors) -> str:
+    if isinstance(errors, dict):
+        return "; ".join(f"{field}: {_summary(messages)}" for field, messages in errors.items())
+    if isinstance(errors, list):
+        return " ".join(_summary(e) for e in errors)
+    return str(errors)
+
+
+def api_exception_handler(exc, context):
+    """DRF's handler, with one JSON shape for every error: ``{"detail": ..., "errors": ...}``."""
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    data = response.data
+    if isinstance(data, dict) and set(data) == {"detail"}:
+        response.data = {"detail": str(data["detail"])}
+    else:
+        errors = data if isinstance(data, dict) else {"non_field_errors": data}
+        response.data = {"detail": f"Invalid input. {_summary(errors)}", "errors": errors}
+    return response
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Other records depend on this one."
+
+
+# Throttling, pagination, schema ---------------------------------------------------------------
+
+
+class _LiveRate:
+    """Reads the rate from settings on each use, so a changed setting applies (tests, reloads)."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class AnonThrottle(_LiveRate, AnonRateThrottle):
+    pass
+
+
+class UserThrottle(_LiveRate, UserRateThrottle):
+    pass
+
+
+class Pagination(PageNumberPagination):
+    """Numbered pages with the total count; ``page_size`` up to 500."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    invalid_page_message = "Page {page_number} does not exist ({message})."
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        # The same figures as headers, so that CSV clients can page through too.
+        response["X-Total-Count"] = str(self.page.paginator.count)
+        links = [
+            f'<{url}>; rel="{rel}"'
+            for rel, url in (("next", self.get_next_link()), ("prev", self.get_previous_link()))
+            if url
+        ]
+        if links:
+            response["Link"] = ", ".join(links)
+        return response
+
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class TrackerSchema(AutoSchema):
+    """Documents the error responses each operation really returns, besides its success."""
+
+    def _errors(self) -> dict[str, str]:
+        lookup = "{" in self.path
+        codes = {"429": "Too many requests: the rate limit for this client was reached."}
+        if self.method == "GET":
+            codes["400"] = "A filter or parameter value is malformed or names an unknown code."
+            if lookup:
+                codes["404"] = "No such record (or it is a draft and you are not an editor)."
+            elif self._is_list_view():
+                codes["404"] = "The page number is past the end or not a number."
+        if self.method in WRITE_METHODS:
+            codes["401"] = "Authentication credentials were invalid."
+            codes["403"] = "Not logged in, or no permission to change this kind of record."
+            if self.method != "DELETE":
+                codes["400"] = "The record is invalid: messages per field."
+            if lookup:
+                codes["404"] = "No such record."
+            if self.method == "DELETE":
+                codes["409"] = "Other records depend on this one; delete or change them first."
+        return codes
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, description in self._errors().items():
+            responses.setdefault(
+                code,
+                self._get_response_for_code(
+                    OpenApiResponse(ErrorSerializer, description=description),
+                    code,
+                    media_types=["application/json"],
+                    direction=direction,
+                ),
+            )
+        return dict(sorted(responses.items()))
+
+    def get_override_parameters(self):
+        params = super().get_override_parameters()
+        if self.method == "GET" and CSVRenderer in getattr(self.view, "renderer_classes", ()):
+            params.append(
+                OpenApiParameter(
+                    "format",
+                    str,
+                    enum=["json", "csv"],
+                    description="Output format; CSV can also be asked for with Accept: text/csv.",
+                )
+            )
+        return params
+
+
+class ApiMixin:
+    """What every API view shares: throttles, error shape, JSON for errors whatever the format."""
+
+    schema = TrackerSchema()
+    throttle_classes = [AnonThrottle, UserThrottle]
+
+    def get_exception_handler(self):
+        return api_exception_handler
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # An error is always JSON, even when the client asked for CSV.
+        if response.status_code >= 400 and isinstance(
+            getattr(request, "accepted_renderer", None), CSVRenderer | BrowsableAPIRenderer
+        ):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+# Record endpoints -----------------------------------------------------------------------------
+
+
+class RecordViewSet(ApiMixin, viewsets.ModelViewSet):
+    """Base of the record endpoints.
+
+    Subclasses name the ``model``, the relations to ``select`` and ``prefetch`` (a name, or a
+    callable taking the user and returning a Prefetch so that nested records respect drafts too)
+    and the ``ordering``, which ends with the primary key so that pages are stable.
+    """
+
+    model = None
+    select: tuple = ()
+    prefetch: tuple = ()
+    ordering: tuple = ("pk",)
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+
+    def base_queryset(self):
+        qs = self.model.objects.all()
+        if hasattr(qs, "visible_to"):
+            qs = qs.visible_to(self.request.user)
+        return qs
+
+    def get_queryset(self):
+        qs = self.base_queryset().select_related(*self.select)
+        user = self.request.user
+        qs = qs.prefetch_related(*(p(user) if callable(p) else p for p in self.prefetch))
+        return qs.order_by(*self.ordering)
+
+    def get_object(self):
+        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
+        if "\x00" in value:  # PostgreSQL refuses NUL in text; no key contains one anyway
+            raise Http404
+        return super().get_object()
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["as_of"] = None
+        return context
+
+    def _reload(self, serializer):
+        # Read the saved row back through get_queryset, so that the response carries the same
+        # annotations (implementation, verification) and relations as a GET.
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_create(self, serializer):
+        serializer.save()
+        self._reload(serializer)
+
+    def perform_update(self, serializer):
+        serializer.save()
+        self._reload(serializer)
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except (ProtectedError, RestrictedError) as exc:
+            names = sorted({o._meta.verbose_name_plural for o in exc.args[1]})
+            raise Conflict(
+                f"Other records depend on this one ({', '.join(names)}); "
+                "delete or change them first."
+            ) from exc
+
+
+def visible(name, model, *select):
+    """A Prefetch of ``name`` limited to the records the user may see."""
+
+    def build(user):
+        return Prefetch(name, queryset=model.objects.visible_to(user).select_related(*select))
+
+    return build
+
+
+class CountryViewSet(RecordViewSet):
+    """States, by ISO 3166-1 alpha-3 code (``/api/countries/KAZ/``; lower case works too)."""
+
+    model = m.Country
+    serializer_class = s.CountrySerializer
+    filterset_class = filters.CountryFilter
+    lookup_field = "code"
+    ordering = ("name", "code")
+
+    def get_object(self):
+        self.kwargs["code"] = self.kwargs["code"].upper()
+        return super().get_object()
+
+
+class BodyViewSet(RecordViewSet):
+    """Treaty bodies, the UPR and other monitors, by code (``/api/bodies/CCPR/``)."""
+
+    model = m.Body
+    serializer_class = s.BodySerializer
+    lookup_field = "code"
+    ordering = ("code",)
+
+
+class InstrumentViewSet(RecordViewSet):
+    """Treaties and optional protocols, by code (``/api/instruments/CAT/``)."""
+
+    model = m.Instrument
+    serializer_class = s.InstrumentSerializer
+    filterset_class = filters.InstrumentFilter
+    lookup_field = "code"
+    ordering = ("position", "code")
+
+
+class ThemeViewSet(RecordViewSet):
+    """Themes, by slug, with the instruments that protect them."""
+
+    model = m.Theme
+    serializer_class = s.ThemeSerializer
+    lookup_field = "slug"
+    prefetch = ("instruments",)
+    ordering = ("position", "slug")
+
+
+class SourceViewSet(RecordViewSet):
+    """Documents the records cite."""
+
+    model = m.Source
+    serializer_class = s.SourceSerializer
+    filterset_class = filters.SourceFilter
+    ordering = ("-published_on", "key", "pk")
+
+
+class RatificationViewSet(RecordViewSet):
+    """Ratification records with the treaty status as of ``as_of`` (default today)."""
+
+    model = m.Ratification
+    serializer_class = s.RatificationSerializer
+    filterset_class = filters.RatificationFilter
+    select = ("source",)
+    prefetch = (visible("reservations", m.Reservation, "source"),)
+    ordering = ("country_id", "instrument__position", "instrument_id", "pk")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        # The filter has validated it already (a bad date is a 400 before we get here).
+        raw = self.request.query_params.get("as_of") if self.request else None
+        try:
+            context["as_of"] = dt.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            context["as_of"] = None
+        return context
+
+
+class StatusSnapshotViewSet(RecordViewSet):
+    """What a source said a treaty's status was at a date, kept beside the current record."""
+
+    model = m.StatusSnapshot
+    serializer_class = s.StatusSnapshotSerializer
+    filterset_class = filters.StatusSnapshotFilter
+    select = ("source",)
+    ordering = ("country_id", "instrument__position", "instrument_id", "-as_of", "pk")
+
+
+class ReservationViewSet(RecordViewSet):
+    """Reservations, declarations, objections and acceptances of procedures."""
+
+    model = m.Reservation
+    serializer_class = s.ReservationSerializer
+    select = ("source", "ratification")
+    ordering = ("ratification_id", "made_on", "pk")
+
+
+class ReviewViewSet(RecordViewSet):
+    """One body's examination of one country (concluding observations, UPR outcome)."""
+
+    model = m.Review
+    serializer_class = s.ReviewSerializer
+    filterset_class = filters.ReviewFilter
+    select = ("source",)
+    ordering = ("country_id", "-adopted_on", "pk")
+
+
+class ConcernViewSet(RecordViewSet):
+    """Concerns and recommendations, each with its current ``implementation`` status."""
+
+    model = m.Concern
+    serializer_class = s.ConcernSerializer
+    filterset_class = filters.ConcernFilter
+    select = ("source",)
+    prefetch = ("themes", visible("previous", m.Concern))
+    ordering = ("-issued_on", "key", "pk")
+
+    def base_queryset(self):
+        return super().base_queryset().with_implementation()
+
+
+class ClaimViewSet(RecordViewSet):
+    """Government claims, each with its ``verification`` and the reports that bear on it."""
+
+    model = m.Claim
+    serializer_class = s.ClaimSerializer
+    filterset_class = filters.ClaimFilter
+    select = ("source",)
+    ordering = ("-stated_on", "key", "pk")
+
+    def base_queryset(self):
+        return super().base_queryset().with_verification()
+
+    def get_queryset(self):
+        user = self.request.user
+        stances = m.Stance.objects.filter(
+            report__in=m.Report.objects.visible_to(user)
+        ).select_related("report", "report__source")
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                "themes",
+                Prefetch("concerns", queryset=m.Concern.objects.visible_to(user)),
+                Prefetch("stances", queryset=stances.order_by("stance", "report_id")),
+            )
+        )
+
+
+class ReportViewSet(RecordViewSet):
+    """Reported practice, with the stance each report takes on government claims."""
+
+    model = m.Report
+    serializer_class = s.ReportSerializer
+    filterset_class = filters.ReportFilter
+    select = ("source",)
+    ordering = ("-observed_from", "key", "pk")
+
+    def get_queryset(self):
+        user = self.request.user
+        stances = m.Stance.objects.filter(claim__in=m.Claim.objects.visible_to(user))
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                "themes",
+                Prefetch("concerns", queryset=m.Concern.objects.visible_to(user)),
+                Prefetch("stances", queryset=stances.order_by("claim_id")),
+            )
+        )
+
+
+class AssessmentViewSet(RecordViewSet):
+    """Dated judgements on concerns (implementation) and claims (verification)."""
+
+    model = m.Assessment
+    serializer_class = s.AssessmentSerializer
+    filterset_class = filters.AssessmentFilter
+    select = ("source",)
+    prefetch = (visible("reports", m.Report),)
+    ordering = ("-assessed_on", "-pk")
+
+
+class PledgeViewSet(RecordViewSet):
+    """Commitments outside treaties: action plans, road maps, quotas, accepted recommendations."""
+
+    model = m.Pledge
+    serializer_class = s.PledgeSerializer
+    filterset_class = filters.PledgeFilter
+    select = ("source",)
+    prefetch = ("themes", visible("concerns", m.Concern))
+    ordering = ("country_id", "-made_on", "pk")
+
+
+class IndicatorViewSet(RecordViewSet):
+    """Measured figures, by slug, each with its observations."""
+
+    model = m.Indicator
+    serializer_class = s.IndicatorSerializer
+    filterset_class = filters.IndicatorFilter
+    lookup_field = "slug"
+    ordering = ("slug",)
+
+    def get_queryset(self):
+        observations = (
+            m.Observation.objects.visible_to(self.request.user)
+            .select_related("source")
+            .order_by("country_id", "observed_on", "pk")
+        )
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related("themes", Prefetch("observations", queryset=observations))
+        )
+
+
+class ObservationViewSet(RecordViewSet):
+    """Values of indicators per country and date."""
+
+    model = m.Observation
+    serializer_class = s.ObservationSerializer
+    filterset_class = filters.ObservationFilter
+    select = ("source",)
+    ordering = ("indicator_id", "country_id", "observed_on", "pk")
+
+
+# Comparison -----------------------------------------------------------------------------------
+
+MAX_COMPARED = 12
+
+
+class CompareQuerySerializer(serializers.Serializer):
+    """The query string of ``/api/compare/``."""
+
+    countries = serializers.CharField(
+        help_text=f"ISO alpha-3 codes, comma-separated (at most {MAX_COMPARED}), e.g. KAZ,KGZ,UZB."
+    )
+    theme = serializers.CharField(
+        required=False, help_text="A theme slug; without it, the theme x country grid."
+    )
+    as_of = serializers.DateField(
+        required=False, help_text="Treaty status as of this date (YYYY-MM-DD); default today."
+    )
+
+    def validate_countries(self, value):
+        codes = parse_country_codes(value)
+        if not codes:
+            raise serializers.ValidationError("Name at least one country code.")
+        if len(codes) > MAX_COMPARED:
+            raise serializers.ValidationError(f"Compare at most {MAX_COMPARED} countries.")
+        found = m.Country.objects.in_bulk(codes)
+        unknown = [c for c in codes if c not in found]
+        if unknown:
+            raise serializers.ValidationError(f"Unknown country code: {', '.join(unknown)}.")
+        return [found[c] for c in codes]
+
+    def validate_theme(self, value):
+        theme = m.Theme.objects.filter(slug=value.strip()).first()
+        if theme is None:
+            raise serializers.ValidationError(f"Unknown theme: {value}.")
+        return theme
+
+
+class CompareView(ApiMixin, APIView):
+    """Commitments against reported practice, several countries side by side."""
+
+    permission_classes = [AllowAny]  # read-only; visibility comes from the user
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+    http_method_names = ["get", "head", "options"]
+
+    @extend_schema(
+        operation_id="compare",
+        parameters=[CompareQuerySerializer],
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="CompareResult",
+                serializers=[s.ComparisonSerializer, s.GridSerializer],
+                resource_type_field_name=None,
+            )
+        },
+        description=(
+            "With `theme`: per country the instruments covering the theme and their status as "
+            "of `as_of`, pledges, concerns with their implementation status, claims with their "
+            "verification and the reports for and against, and indicator observations. "
+            "Without `theme`: per theme and country the instruments ratified out of those "
+            "covering the theme, concerns counted by implementation and claims by verification."
+        ),
+    )
+    def get(self, request):
+        params = CompareQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        countries = params.validated_data["countries"]
+        theme = params.validated_data.get("theme")
+        as_of = params.validated_data.get("as_of")
+        context = {"request": request, "as_of": as_of}
+        if theme is None:
+            grid = theme_grid(countries, user=request.user, as_of=as_of)
+            return Response(s.GridSerializer(grid, context=context).data)
+        comparison = compare(countries, theme, user=request.user, as_of=as_of)
+        return Response(s.ComparisonSerializer(comparison, context=context).data)
+
+
+# Routes ---------------------------------------------------------------------------------------
+
+
+class Router(DefaultRouter):
+    include_format_suffixes = False  # ``?format=csv`` instead; keeps the schema simple
+
+
+router = Router()
+router.register("countries", CountryViewSet, basename="country")
+router.register("bodies", BodyViewSet, basename="body")
+router.register("instruments", InstrumentViewSet, basename="instrument")
+router.register("themes", ThemeViewSet, basename="theme")
+router.register("sources", SourceViewSet, basename="source")
+router.register("ratifications", RatificationViewSet, basename="ratification")
+router.register("status-snapshots", StatusSnapshotViewSet, basename="statussnapshot")
+router.register("reservations", ReservationViewSet, basename="reservation")
+router.register("reviews", ReviewViewSet, basename="review")
+router.register("concerns", ConcernViewSet, basename="concern")
+router.register("claims", ClaimViewSet, basename="claim")
+router.register("reports", ReportViewSet, basename="report")
+router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("pledges", PledgeViewSet, basename="pledge")
+router.register("indicators", IndicatorViewSet, basename="indicator")
+router.register("observations", ObservationViewSet, basename="observation")
+
+urlpatterns = [
+    path("compare/", CompareView.as_view(), name="compare"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+]

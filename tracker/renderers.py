@@ -1,0 +1,78 @@
+"""CSV output of every API list (``?format=csv`` or ``Accept: text/csv``).
+
+One row per record, the same columns as the JSON: a nested object becomes ``parent.child``
+columns (``source_detail.title``), a list of codes or ids is joined with ``;``, a list of objects
+(reservations, stances) is written as JSON in its cell. Links stay absolute URLs.
+"""
+
+import csv
+import io
+import json
+
+from rest_framework import serializers
+from rest_framework.renderers import BaseRenderer
+
+LIST_SEPARATOR = ";"
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        if all(not isinstance(v, dict | list) for v in value):
+            return LIST_SEPARATOR.join("" if v is None else str(v) for v in value)
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def flatten(record: dict) -> dict[str, str]:
+    """One JSON record as a CSV row: nested objects one level deep become ``a.b`` columns."""
+    row = {}
+    for name, value in record.items():
+        if isinstance(value, dict):
+            for sub, sub_value in value.items():
+                row[f"{name}.{sub}"] = _cell(sub_value)
+        else:
+            row[name] = _cell(value)
+    return row
+
+
+def columns_of(serializer) -> list[str]:
+    """The CSV header a serializer produces, known even when there are no rows."""
+    header = []
+    for name, field in serializer.fields.items():
+        if isinstance(field, serializers.Serializer):  # a nested object (not a list of them)
+            header.extend(f"{name}.{sub}" for sub in field.fields)
+        else:
+            header.append(name)
+    return header
+
+
+class CSVRenderer(BaseRenderer):
+    """Renders a page of results (or one record) as CSV with a header row."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        records = data.get("results", data) if isinstance(data, dict) else data
+        if isinstance(records, dict):
+            records = [records]
+        rows = [flatten(r) for r in records]
+        view = (renderer_context or {}).get("view")
+        if view is not None and hasattr(view, "get_serializer"):
+            header = columns_of(view.get_serializer())
+        else:
+            header = list(dict.fromkeys(k for row in rows for k in row))
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=header, restval="", lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue().encode(self.charset)

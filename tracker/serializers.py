@@ -1,0 +1,579 @@
+"""API shapes of every record, and of the comparison and the theme grid.
+
+Reads never query per row: every relation a serializer follows is fetched by the viewset's
+``get_queryset`` (``select_related`` / ``prefetch_related``), and foreign keys to natural-key
+models (country, instrument, body, theme) are written out as the key itself, which the row holds.
+
+Writes go through the model's own validation (``full_clean()``: field checks, ``clean()`` and the
+database constraints), the same as the admin, so the API cannot store what the admin would refuse.
+"""
+
+import copy
+import datetime as dt
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import NoReverseMatch, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tracker import models as m
+
+# Links ----------------------------------------------------------------------------------------
+
+
+def _reverse(name: str, *args) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None  # that page does not exist (yet): say so rather than fail
+
+
+def page_path(obj) -> str | None:
+    """The path of the HTML page that shows ``obj``, or None where the site has no such page.
+
+    Records without a page of their own (a ratification, a review, a pledge...) are shown on
+    their country's page, so they link there.
+    """
+    if isinstance(obj, m.Theme):
+        return _reverse("tracker:theme", obj.slug)
+    if isinstance(obj, m.Instrument):
+        return _reverse("tracker:instrument", obj.code)
+    if isinstance(obj, m.Assessment):
+        if obj.concern_id:
+            return _reverse("tracker:concern", obj.concern_id)
+        return _reverse("tracker:claim", obj.claim_id)
+    if isinstance(obj, m.Reservation):
+        return _reverse("tracker:country", obj.ratification.country_id)
+    if hasattr(obj, "get_absolute_url"):
+        try:
+            return obj.get_absolute_url()
+        except NoReverseMatch:
+            return None
+    if getattr(obj, "country_id", None):
+        return _reverse("tracker:country", obj.country_id)
+    return None
+
+
+@extend_schema_field({"type": "string", "format": "uri", "nullable": True, "readOnly": True})
+class PageLinkField(serializers.Field):
+    """Absolute URL of the record's HTML page (null where the site has none)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        path = page_path(value)
+        request = self.context.get("request")
+        if path is None or request is None:
+            return path
+        return request.build_absolute_uri(path)
+
+
+def self_link(basename: str, lookup: str = "pk"):
+    return serializers.HyperlinkedIdentityField(
+        view_name=f"api:{basename}-detail", lookup_field=lookup, read_only=True
+    )
+
+
+# Validation -----------------------------------------------------------------------------------
+
+
+def django_errors(exc: DjangoValidationError) -> dict | list:
+    """A Django ValidationError as DRF's error shape (field -> messages)."""
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == NON_FIELD_ERRORS else field): messages
+            for field, messages in exc.message_dict.items()
+        }
+    return {"non_field_errors": exc.messages}
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """Base of every record's serializer: HTML page link and the model's own validation."""
+
+    page_url = PageLinkField()
+
+    LAST = ("source_detail", "url", "page_url")
+
+    def get_field_names(self, declared_fields, info):
+        # The record's own fields first, then its citation and links.
+        names = list(super().get_field_names(declared_fields, info))
+        return [n for n in names if n not in self.LAST] + [n for n in self.LAST if n in names]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        many = {f.name for f in model._meta.many_to_many}
+        plain = {k: v for k, v in attrs.items() if k not in many}
+        # Validate a copy: the instance itself is only changed by save().
+        obj = copy.copy(self.instance) if self.instance is not None else model()
+        for name, value in plain.items():
+            setattr(obj, name, value)
+        try:
+            obj.full_clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(django_errors(exc)) from exc
+        return attrs
+
+
+class SourceBriefSerializer(serializers.ModelSerializer):
+    """The source a record cites, with links to it in the API, on the site and at its publisher."""
+
+    url = self_link("source")
+    page_url = PageLinkField()
+    document_url = serializers.URLField(source="url", read_only=True)
+
+    class Meta:
+        model = m.Source
+        fields = [
+            "id",
+            "key",
+            "title",
+            "kind",
+            "publisher",
+            "published_on",
+            "published_on_precision",
+            "symbol",
+            "document_url",
+            "url",
+            "page_url",
+        ]
+        read_only_fields = fields
+
+
+class SourcedSerializer(RecordSerializer):
+    """A record with a source: ``source`` is the writable id, ``source_detail`` the citation."""
+
+    source_detail = SourceBriefSerializer(source="source", read_only=True, allow_null=True)
+
+
+# Reference data -------------------------------------------------------------------------------
+
+
+class CountrySerializer(RecordSerializer):
+    url = self_link("country", "code")
+
+    class Meta:
+        model = m.Country
+        fields = [
+            "code",
+            "iso2",
+            "name",
+            "name_ru",
+            "region",
+            "un_member_since",
+            "url",
+            "page_url",
+        ]
+
+
+class BodySerializer(RecordSerializer):
+    url = self_link("body", "code")
+
+    class Meta:
+        model = m.Body
+        fields = ["code", "name", "name_ru", "kind", "url", "page_url"]
+
+
+class InstrumentSerializer(RecordSerializer):
+    url = self_link("instrument", "code")
+
+    class Meta:
+        model = m.Instrument
+        fields = [
+            "code",
+            "title",
+            "title_ru",
+            "short_title",
+            "short_title_ru",
+            "adopted_on",
+            "parent",
+            "body",
+            "untc_reference",
+            "position",
+            "url",
+            "page_url",
+        ]
+
+
+class ThemeSerializer(RecordSerializer):
+    url = self_link("theme", "slug")
+
+    class Meta:
+        model = m.Theme
+        fields = [
+            "slug",
+            "name",
+            "name_ru",
+            "description",
+            "instruments",
+            "position",
+            "url",
+            "page_url",
+        ]
+
+
+class SourceSerializer(RecordSerializer):
+    url = self_link("source")
+
+    class Meta:
+        model = m.Source
+        fields = "__all__"
+
+
+# Commitments ----------------------------------------------------------------------------------
+
+
+class ReservationSerializer(SourcedSerializer):
+    url = self_link("reservation")
+
+    class Meta:
+        model = m.Reservation
+        fields = "__all__"
+
+
+class RatificationSerializer(SourcedSerializer):
+    """A ratification record. ``status`` is the treaty status as of ``as_of`` (default today);
+    the record's editorial state is ``editorial_status``. Dates after ``as_of`` are blanked, so
+    the row reads as it stood then."""
+
+    url = self_link("ratification")
+    status = serializers.ChoiceField(
+        source="status_as_of", choices=m.TreatyStatus.choices, read_only=True
+    )
+    as_of = serializers.SerializerMethodField()
+    editorial_status = serializers.ChoiceField(
+        source="status", choices=m.Editorial.choices, required=False
+    )
+    reservations = ReservationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = m.Ratification
+        fields = [
+            "id",
+            "key",
+            "country",
+            "instrument",
+            "status",
+            "as_of",
+            "signature_date",
+            "signature_date_precision",
+            "action",
+            "action_date",
+            "action_date_precision",
+            "entry_into_force",
+            "domestic_act",
+            "editorial_status",
+            "source",
+            "locator",
+            "source_detail",
+            "reservations",
+            "created_at",
+            "updated_at",
+            "url",
+            "page_url",
+        ]
+
+    def _as_of(self) -> dt.date:
+        return self.context.get("as_of") or dt.date.today()
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_as_of(self, obj):
+        return self._as_of().isoformat()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        status = getattr(instance, "status_as_of", None)
+        if status is None:  # a row just written, not read through the as-of query
+            status = data["status"] = instance.status_on(self._as_of())
+        # As it stood then: no consent yet means no consent date; no signature yet, no date.
+        if status != m.TreatyStatus.PARTY:
+            data.update(action="", action_date=None, action_date_precision="")
+            data["entry_into_force"] = None
+        if status == m.TreatyStatus.NONE:
+            data.update(signature_date=None, signature_date_precision="")
+        return data
+
+
+class StatusSnapshotSerializer(SourcedSerializer):
+    url = self_link("statussnapshot")
+
+    class Meta:
+        model = m.StatusSnapshot
+        fields = "__all__"
+
+
+class PledgeSerializer(SourcedSerializer):
+    url = self_link("pledge")
+
+    class Meta:
+        model = m.Pledge
+        fields = "__all__"
+
+
+# Monitoring -----------------------------------------------------------------------------------
+
+
+class ReviewSerializer(SourcedSerializer):
+    url = self_link("review")
+
+    class Meta:
+        model = m.Review
+        fields = "__all__"
+
+
+class ConcernSerializer(SourcedSerializer):
+    """A concern with ``implementation``: the verdict of the latest editors' assessment."""
+
+    url = self_link("concern")
+    implementation = serializers.ChoiceField(choices=m.Implementation.choices, read_only=True)
+
+    class Meta:
+        model = m.Concern
+        fields = "__all__"
+
+
+# Claims and practice --------------------------------------------------------------------------
+
+
+class StanceOnClaimSerializer(serializers.ModelSerializer):
+    """A report's stance on a claim, seen from the report."""
+
+    claim_url = serializers.HyperlinkedRelatedField(
+        source="claim", view_name="api:claim-detail", read_only=True
+    )
+
+    class Meta:
+        model = m.Stance
+        fields = ["claim", "stance", "note", "claim_url"]
+        read_only_fields = fields
+
+
+class ReportBriefSerializer(serializers.ModelSerializer):
+    url = self_link("report")
+    page_url = PageLinkField()
+    source_detail = SourceBriefSerializer(source="source", read_only=True, allow_null=True)
+
+    class Meta:
+        model = m.Report
+        fields = [
+            "id",
+            "key",
+            "summary",
+            "observed_from",
+            "observed_from_precision",
+            "observed_to",
+            "observed_to_precision",
+            "source_detail",
+            "url",
+            "page_url",
+        ]
+        read_only_fields = fields
+
+
+class StanceOfReportSerializer(serializers.ModelSerializer):
+    """A report's stance on a claim, seen from the claim, with the report itself."""
+
+    report = ReportBriefSerializer(read_only=True)
+
+    class Meta:
+        model = m.Stance
+        fields = ["stance", "note", "report"]
+        read_only_fields = fields
+
+
+class ClaimSerializer(SourcedSerializer):
+    """A claim with ``verification`` and the reports that support, contradict or qualify it."""
+
+    url = self_link("claim")
+    verification = serializers.ChoiceField(choices=m.Verification.choices, read_only=True)
+    stances = StanceOfReportSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = m.Claim
+        fields = "__all__"
+
+
+class ReportSerializer(SourcedSerializer):
+    url = self_link("report")
+    stances = StanceOnClaimSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = m.Report
+        exclude = ["claims"]  # shown, with the stance taken, in ``stances``
+
+
+class AssessmentSerializer(SourcedSerializer):
+    url = self_link("assessment")
+
+    class Meta:
+        model = m.Assessment
+        fields = "__all__"
+
+
+class ObservationSerializer(SourcedSerializer):
+    url = self_link("observation")
+
+    class Meta:
+        model = m.Observation
+        fields = "__all__"
+
+
+class IndicatorSerializer(RecordSerializer):
+    url = self_link("indicator", "slug")
+    observations = ObservationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = m.Indicator
+        fields = [
+            "slug",
+            "name",
+            "name_ru",
+            "unit",
+            "description",
+            "themes",
+            "observations",
+            "url",
+            "page_url",
+        ]
+
+
+# Comparison -----------------------------------------------------------------------------------
+# Slimmer shapes than the record endpoints: only the relations compare() fetches, so that the
+# comparison stays at a fixed number of queries. Each row links to its full record.
+
+
+class CompareConcernSerializer(ConcernSerializer):
+    class Meta:
+        model = m.Concern
+        exclude = ["previous"]
+
+
+class CompareClaimSerializer(ClaimSerializer):
+    class Meta:
+        model = m.Claim
+        exclude = ["concerns"]
+
+
+class ComparePledgeSerializer(PledgeSerializer):
+    class Meta:
+        model = m.Pledge
+        exclude = ["themes", "concerns"]
+
+
+class CompareRatificationSerializer(serializers.BaseSerializer):
+    """An (instrument, ratification or None) pair of a comparison column."""
+
+    def to_representation(self, pair):
+        instrument, ratification = pair
+        return {
+            "instrument": instrument.code,
+            "status": ratification.status_as_of if ratification else m.TreatyStatus.NONE,
+            "ratification": CompareRatificationRecordSerializer(
+                ratification, context=self.context
+            ).data
+            if ratification
+            else None,
+        }
+
+
+class CompareRatificationRecordSerializer(RatificationSerializer):
+    """A ratification in a comparison: without reservations, which compare() does not fetch."""
+
+    class Meta(RatificationSerializer.Meta):
+        fields = [f for f in RatificationSerializer.Meta.fields if f != "reservations"]
+
+
+class _CompareRatificationSchema(serializers.Serializer):
+    """Schema only: what CompareRatificationSerializer writes out."""
+
+    instrument = serializers.CharField()
+    status = serializers.ChoiceField(choices=m.TreatyStatus.choices)
+    ratification = CompareRatificationRecordSerializer(allow_null=True)
+
+
+class CompareColumnSerializer(serializers.Serializer):
+    country = CountrySerializer()
+    party_count = serializers.IntegerField()
+    ratifications = serializers.SerializerMethodField()
+    pledges = ComparePledgeSerializer(many=True)
+    concerns = CompareConcernSerializer(many=True)
+    concerns_by_implementation = serializers.DictField(child=serializers.IntegerField())
+    claims = CompareClaimSerializer(many=True)
+    claims_by_verification = serializers.DictField(child=serializers.IntegerField())
+    observations = ObservationSerializer(many=True)
+
+    @extend_schema_field(_CompareRatificationSchema(many=True))
+    def get_ratifications(self, column):
+        return CompareRatificationSerializer(
+            column.ratifications, many=True, context=self.context
+        ).data
+
+
+class ComparisonSerializer(serializers.Serializer):
+    """Countries side by side on one theme (``/api/compare/?countries=...&theme=...``)."""
+
+    theme = ThemeSerializer()
+    as_of = serializers.DateField()
+    instruments = InstrumentSerializer(many=True)
+    columns = CompareColumnSerializer(many=True)
+
+
+class GridCellSerializer(serializers.Serializer):
+    country = serializers.CharField(source="country.code")
+    instruments_total = serializers.IntegerField()
+    party = serializers.IntegerField()
+    signatory = serializers.IntegerField()
+    commitment = serializers.ChoiceField(choices=["all", "some", "none", "n/a"])
+    concerns = serializers.DictField(child=serializers.IntegerField())
+    concerns_total = serializers.IntegerField()
+    claims = serializers.DictField(child=serializers.IntegerField())
+    claims_total = serializers.IntegerField()
+    concerns_url = serializers.SerializerMethodField()
+    claims_url = serializers.SerializerMethodField()
+
+    def _list_url(self, name, cell) -> str:
+        path = reverse(f"api:{name}-list")
+        query = f"?country={cell.country.code}&theme={cell.theme.slug}"
+        return self.context["request"].build_absolute_uri(path + query)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_concerns_url(self, cell):
+        return self._list_url("concern", cell)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_claims_url(self, cell):
+        return self._list_url("claim", cell)
+
+
+class GridRowSerializer(serializers.Serializer):
+    theme = serializers.SerializerMethodField()
+    cells = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {"slug": {"type": "string"}, "name": {"type": "string"}},
+            "required": ["slug", "name"],
+        }
+    )
+    def get_theme(self, row):
+        return {"slug": row[0].slug, "name": row[0].name}
+
+    @extend_schema_field(GridCellSerializer(many=True))
+    def get_cells(self, row):
+        return GridCellSerializer(row[1], many=True, context=self.context).data
+
+
+class GridSerializer(serializers.Serializer):
+    """The theme x country summary (``/api/compare/?countries=...`` without ``theme``)."""
+
+    countries = serializers.SerializerMethodField()
+    as_of = serializers.DateField()
+    rows = GridRowSerializer(many=True)
+
+    @extend_schema_field({"type": "array", "items": {"type": "string"}})
+    def get_countries(self, grid):
+        return [c.code for c in grid.countries]
