@@ -2,8 +2,17 @@
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import cache
 
 from tracker.services import editor_create
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: API rate-limit counters must not leak between tests."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
