@@ -12,13 +12,22 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+PRODUCTION_VARIABLES = {
+    "PRODUCTION",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DJANGO_SETTINGS_MODULE",
+}
+
+
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     """Run manage.py in a fresh interpreter, so settings are read from the given env values."""
     base = {
         key: value
         for key, value in os.environ.items()
         # Start from a clean slate: none of the test run's own configuration leaks in.
-        if key not in {"PRODUCTION", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}
+        if key not in PRODUCTION_VARIABLES
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
