@@ -1,0 +1,54 @@
+"""Importers: one module per format, all run through ``run_import`` in one transaction."""
+
+import datetime as dt
+from pathlib import Path
+
+from django.db import transaction
+
+from tracker.importers.base import ImportDataError, ImportResult
+
+FORMATS = ("untc-extract", "ohchr-ratifications", "uhri", "tracker")
+
+__all__ = ["FORMATS", "ImportDataError", "ImportResult", "run_import"]
+
+
+def run_import(
+    fmt: str,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    instrument: str | None = None,
+    publish: bool = False,
+    as_of: tuple[dt.date, str] | None = None,
+    name: str | None = None,
+) -> ImportResult:
+    """Import one file (or a UNTC folder) in one transaction; a dry run rolls it back.
+
+    ``name`` is the file name to report and to read an instrument from (an upload's own name).
+    Raises ``ImportDataError`` on the first bad value, having changed nothing.
+    """
+    from tracker.importers import ohchr, trackerfmt, uhri, untc
+
+    path = Path(path)
+    name = name or path.name
+    result = ImportResult()
+    reason = f"import {fmt}: {name}"
+    if not path.exists():
+        raise ImportDataError(name, 0, "", str(path.name), "an existing file or folder")
+    if path.is_dir() and fmt != "untc-extract":
+        raise ImportDataError(name, 0, "", name, "a file, not a folder")
+    with transaction.atomic():
+        if fmt == "untc-extract":
+            kwargs = {"as_of": as_of} if as_of else {}
+            untc.import_untc(path, result=result, reason=reason, instrument=instrument, **kwargs)
+        elif fmt == "ohchr-ratifications":
+            ohchr.import_ohchr(path, result=result, reason=reason, instrument=instrument, name=name)
+        elif fmt == "uhri":
+            uhri.import_uhri(path, result=result, reason=reason, publish=publish, name=name)
+        elif fmt == "tracker":
+            trackerfmt.import_tracker(path, result=result, reason=reason, name=name)
+        else:
+            raise ImportDataError(name, 0, "", fmt, f"a format: {', '.join(FORMATS)}")
+        if dry_run:
+            transaction.set_rollback(True)
+    return result

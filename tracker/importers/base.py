@@ -1,0 +1,335 @@
+"""What every importer shares: the error type, the result, file readers, dates, names, progress.
+
+An importer reads a file into plain rows, checks every row, and writes in bulk inside the one
+transaction ``run_import`` opens; any bad value raises ``ImportDataError`` and nothing is saved.
+"""
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import sys
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker import models as m
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent.parent / "seeds"
+COUNTRY_ALIASES = SEEDS_DIR / "country_aliases.csv"
+THEME_ALIASES = SEEDS_DIR / "theme_aliases.csv"
+
+# Rows per bulk_create / bulk_update call: large enough to be fast, small enough for SQLite's
+# limit on variables per statement.
+BATCH_SIZE = 2000
+
+
+@dataclass
+class ImportDataError(Exception):
+    """A value an import cannot take, with where it is and what was expected."""
+
+    file: str
+    line: int
+    column: str
+    value: str
+    expected: str
+
+    def __str__(self):
+        where = f"{self.file}, line {self.line}" if self.line else self.file
+        if self.column:
+            where += f", column {self.column!r}"
+        return f"{where}: {self.value!r} is not valid: expected {self.expected}"
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, in a dry run, would do)."""
+
+    counts: dict[str, Counter] = field(default_factory=dict)
+    left_alone: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    rows: int = 0
+
+    def count(self, kind: str, outcome: str, n: int = 1) -> None:
+        self.counts.setdefault(kind, Counter())[outcome] += n
+
+    def lines(self) -> list[str]:
+        """The summary as text lines: counts per kind, then what was left alone and why."""
+        out = [f"{self.rows} rows read"]
+        for kind, counter in self.counts.items():
+            out.append(
+                f"{kind}: {counter['created']} created, {counter['updated']} updated, "
+                f"{counter['unchanged']} unchanged"
+            )
+        if self.left_alone:
+            out.append(f"left alone ({len(self.left_alone)}):")
+            out.extend(f"  {line}" for line in self.left_alone)
+        out.extend(self.notes)
+        return out
+
+
+# Reading files ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One data row: its line (or sheet row, or JSON record number) and its cells by header."""
+
+    line: int
+    cells: dict[str, str]
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Bytes of a text file as str; a file that is not UTF-8 is rejected with a clear error."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        sample = data[:20].decode("latin-1")
+        raise ImportDataError(name, 0, "", sample, "a UTF-8 text file") from exc
+    if "\x00" in text:
+        raise ImportDataError(name, 0, "", text[:20], "a UTF-8 text file (found NUL bytes)")
+    return text
+
+
+def csv_records(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) for every CSV record; handles CRLF and quoted commas."""
+    reader = csv.reader(io.StringIO(decode_text(data, name), newline=""))
+    try:
+        for cells in reader:
+            yield reader.line_num, cells
+    except csv.Error as exc:
+        raise ImportDataError(name, reader.line_num, "", "", f"well-formed CSV ({exc})") from exc
+
+
+def cell_text(value) -> str:
+    """A spreadsheet cell as text; dates as ISO, whole floats without ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def xlsx_records(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
+    """(sheet row number, cells) of the first worksheet of an .xlsx workbook."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise ImportDataError(name, 0, "", "", f"a readable .xlsx workbook ({exc})") from exc
+    sheet = book.worksheets[0]
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        yield number, [cell_text(v) for v in values]
+    book.close()
+
+
+def xls_records(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
+    """(sheet row number, cells) of the first sheet of a legacy .xls workbook."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=data)
+    except Exception as exc:  # xlrd raises several types for a damaged file
+        raise ImportDataError(name, 0, "", "", f"a readable .xls workbook ({exc})") from exc
+    sheet = book.sheet_by_index(0)
+    for index in range(sheet.nrows):
+        cells = []
+        for cell in sheet.row(index):
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                cells.append(cell_text(xlrd.xldate_as_datetime(cell.value, book.datemode)))
+            else:
+                cells.append(cell_text(cell.value))
+        yield index + 1, cells
+
+
+def table_records(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
+    """Records of a CSV, .xlsx or .xls file, chosen by its content."""
+    kind = sniff(data)
+    if kind == "xlsx":
+        return xlsx_records(data, name)
+    if kind == "xls":
+        return xls_records(data, name)
+    return csv_records(data, name)
+
+
+def sniff(data: bytes) -> str:
+    """``xlsx`` (a zip holding ``[Content_Types].xml``), ``xls`` (OLE2), ``json`` or ``csv``."""
+    if data[:4] == b"PK\x03\x04":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if "[Content_Types].xml" in archive.namelist():
+                    return "xlsx"
+        except zipfile.BadZipFile:
+            pass
+        return "zip"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "xls"
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{"):
+        return "json"
+    return "csv"
+
+
+def rows_with_header(
+    records: Iterable[tuple[int, list[str]]], name: str, required: Iterable[str] = ()
+) -> Iterator[Row]:
+    """Rows as dictionaries keyed by the first record (the header); blank records are skipped.
+
+    Columns are read by name, never by position, so a file missing an optional column works.
+    """
+    header: list[str] | None = None
+    for line, cells in records:
+        if header is None:
+            header = [c.strip() for c in cells]
+            missing = [c for c in required if c not in header]
+            if missing:
+                raise ImportDataError(name, line, "", ", ".join(header), f"columns {missing}")
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+            raise ImportDataError(
+                name, line, "", cells[len(header)], f"no more cells than the {len(header)} headers"
+            )
+        cells = cells + [""] * (len(header) - len(cells))
+        yield Row(line, {h: cells[i].strip() for i, h in enumerate(header)})
+    if header is None:
+        raise ImportDataError(name, 0, "", "", "a header row")
+
+
+def json_rows(data: bytes, name: str) -> Iterator[Row]:
+    """Records of a JSON array of objects (or ``{"data": [...]}``), numbered from 1."""
+    try:
+        doc = json.loads(decode_text(data, name))
+    except json.JSONDecodeError as exc:
+        raise ImportDataError(name, exc.lineno, "", exc.msg, "valid JSON") from exc
+    if isinstance(doc, dict):
+        doc = next((v for v in doc.values() if isinstance(v, list)), None)
+    if not isinstance(doc, list):
+        raise ImportDataError(name, 0, "", "", "a JSON array of records")
+    for number, item in enumerate(doc, start=1):
+        if not isinstance(item, dict):
+            raise ImportDataError(name, number, "", str(item)[:40], "a JSON object")
+        cells = {}
+        for key, value in item.items():
+            if isinstance(value, list):
+                value = ";".join(cell_text(v) for v in value)
+            cells[str(key)] = cell_text(value)
+        yield Row(number, cells)
+
+
+# Values ----------------------------------------------------------------------------------------
+
+DMY = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
+ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$")
+
+
+def parse_day(text: str) -> dt.date:
+    """A day written ISO (``2016-07-21``, time ignored) or ``dd/mm/yyyy``; ValueError otherwise."""
+    text = text.strip()
+    match = ISO.match(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+    else:
+        match = DMY.match(text)
+        if not match:
+            raise ValueError(text)
+        day, month, year = (int(g) for g in match.groups())
+    return dt.date(year, month, day)
+
+
+def split_multi(text: str) -> list[str]:
+    """A multi-valued cell: values separated by ``;``, each possibly prefixed ``- ``."""
+    values = []
+    for part in re.split(r"[;\n]", text or ""):
+        part = part.strip()
+        if part.startswith("- "):
+            part = part[2:].strip()
+        elif part == "-":
+            part = ""
+        if part:
+            values.append(part)
+    return values
+
+
+def normal(name: str) -> str:
+    """A name folded for matching: case, accents, punctuation spacing and ``&`` ignored."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    text = text.casefold().replace("&", " and ")
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def read_alias_file(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [
+            {k: (v or "").strip() for k, v in row.items()}
+            for row in csv.DictReader(handle)
+            if not (row.get(next(iter(row)), "") or "").startswith("#")
+        ]
+
+
+SKIP = "-"
+
+
+class CountryNames:
+    """Finds a country's ISO3 code from its ISO2 code, its name or an alias in the alias file.
+
+    The alias file (``seeds/country_aliases.csv``: ``alias,country``) holds old codes (``TP``),
+    former and variant names (``Swaziland``); an alias with an empty country names a state the
+    tracker does not hold (an observer such as the Holy See), whose rows are skipped.
+    """
+
+    def __init__(self, alias_file: Path = COUNTRY_ALIASES):
+        self.codes: set[str] = set()
+        self.by_iso2: dict[str, str] = {}
+        self.by_name: dict[str, str] = {}
+        for code, iso2, name in m.Country.objects.values_list("code", "iso2", "name"):
+            self.codes.add(code)
+            self.by_iso2[iso2] = code
+            self.by_name[normal(name)] = code
+        self.aliases: dict[str, str] = {}
+        for row in read_alias_file(alias_file):
+            target = row.get("country", "").upper()
+            if target and target not in self.codes:
+                continue  # an alias for a state this database does not hold
+            self.aliases.setdefault(normal(row["alias"]), target or SKIP)
+
+    def find(self, text: str) -> str | None:
+        """ISO3 code, ``SKIP`` for a known non-tracked state, or None if unknown."""
+        text = text.strip()
+        if text.upper() in self.codes:
+            return text.upper()
+        if len(text) == 2 and text.upper() in self.by_iso2:
+            return self.by_iso2[text.upper()]
+        key = normal(text)
+        return self.by_name.get(key) or self.aliases.get(key)
+
+
+# Progress --------------------------------------------------------------------------------------
+
+
+def progress(items: Iterable, total: int, label: str, stream=None) -> Iterator:
+    """Yield ``items``, drawing a one-line bar on stderr when it is a terminal."""
+    stream = stream or sys.stderr
+    if not total or not getattr(stream, "isatty", lambda: False)():
+        yield from items
+        return
+    step = max(total // 100, 1)
+    for number, item in enumerate(items, start=1):
+        if number % step == 0 or number == total:
+            filled = 30 * number // total
+            stream.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {number}/{total}")
+            stream.flush()
+        yield item
+    stream.write("\n")

@@ -1,0 +1,117 @@
+"""The tracker's own CSV (one kind per file) and JSON (any kinds) written by ``manage.py export``.
+
+Records are matched on their natural keys, so re-importing an edited export updates records in
+place and never duplicates them. Many-to-many links are set in a second pass, after every record
+of the kind exists, so a concern can point at an earlier-cycle concern later in the same file.
+"""
+
+import json
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+
+from tracker import exporters
+from tracker.importers.base import (
+    ImportDataError,
+    ImportResult,
+    csv_records,
+    decode_text,
+    rows_with_header,
+    sniff,
+)
+from tracker.seeds import convert_row
+from tracker.services import NaturalKeys, _upsert
+
+
+def _kind_for_header(header: set[str], name: str) -> str:
+    """The kind whose export columns a CSV header holds (``url`` aside)."""
+    header = header - {"url"}
+    for kind, (model, _key) in exporters.kinds().items():
+        if header == {column for column, _field in exporters.columns(model)}:
+            return kind
+    stem = Path(name).stem.split("-")[0].split("_")[0]
+    if stem in exporters.kinds():
+        return stem
+    raise ImportDataError(
+        name, 1, "", ", ".join(sorted(header)), "the columns of one kind from manage.py export"
+    )
+
+
+def read_document(path: Path, name: str) -> dict[str, list[tuple[int, dict[str, str]]]]:
+    """{kind: [(line or record number, row of strings)]} from a tracker CSV or JSON file."""
+    data = path.read_bytes()
+    if sniff(data) == "json":
+        try:
+            doc = json.loads(decode_text(data, name))
+        except json.JSONDecodeError as exc:
+            raise ImportDataError(name, exc.lineno, "", exc.msg, "valid JSON") from exc
+        if not isinstance(doc, dict) or doc.get("format") != exporters.JSON_FORMAT:
+            raise ImportDataError(name, 1, "format", str(doc)[:30], "a treaty-tracker export")
+        out = {}
+        for kind, items in (doc.get("kinds") or {}).items():
+            if kind not in exporters.kinds() or not isinstance(items, list):
+                raise ImportDataError(name, 0, "kinds", kind, "a kind from manage.py export")
+            out[kind] = []
+            for number, item in enumerate(items, start=1):
+                if not isinstance(item, dict):
+                    raise ImportDataError(name, number, kind, str(item)[:30], "a JSON object")
+                out[kind].append((number, {k: _text(v) for k, v in item.items() if k != "url"}))
+        return out
+    table = list(rows_with_header(csv_records(data, name), name))
+    header = set(table[0].cells) if table else set()
+    if not table:
+        raise ImportDataError(name, 1, "", "", "at least one record")
+    kind = _kind_for_header(header, name)
+    return {kind: [(r.line, {k: v for k, v in r.cells.items() if k != "url"}) for r in table]}
+
+
+def _text(value) -> str:
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def import_tracker(path: Path, *, result: ImportResult, reason: str, name: str = "") -> None:
+    """Upsert every record of a tracker export on its natural key, kinds in load order."""
+    name = name or path.name
+    document = read_document(path, name)
+    keys = NaturalKeys()
+    for kind, (model, natural_key) in exporters.kinds().items():
+        if kind not in document:
+            continue
+        pending = []
+        for line, row in document[kind]:
+            result.rows += 1
+            try:
+                values, m2m = convert_row(model, row, keys)
+                outcome = _upsert(model, natural_key, values, {}, keys, reason)
+            except ValueError as exc:
+                column, value, expected = (exc.args + ("", "", ""))[:3]
+                raise ImportDataError(name, line, column, value, expected) from exc
+            except ValidationError as exc:
+                raise _validation_error(name, line, row, exc) from exc
+            pending.append((line, row, values, m2m, outcome))
+        for line, row, values, m2m, outcome in pending:
+            if m2m:
+                try:
+                    linked = _upsert(model, natural_key, values, m2m, keys, reason)
+                except ValueError as exc:
+                    column = next(iter(m2m))
+                    raise ImportDataError(
+                        name, line, column, row.get(column, ""), str(exc.args[0])
+                    ) from exc
+                if outcome == "unchanged":
+                    outcome = linked
+            result.count(kind, outcome)
+
+
+def _validation_error(name, line, row, exc: ValidationError) -> ImportDataError:
+    if hasattr(exc, "error_dict"):
+        field, messages = next(iter(exc.message_dict.items()))
+        column = field.removesuffix("_precision")
+        return ImportDataError(name, line, column, str(row.get(column, "")), " ".join(messages))
+    return ImportDataError(name, line, "", "", " ".join(exc.messages))
