@@ -1,0 +1,177 @@
+"""manage.py import uhri: the Universal Human Rights Index export as CSV, XLSX and JSON."""
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.factories import BodyFactory, CountryFactory, ThemeFactory
+from tracker import models as m
+
+SAMPLES = Path(__file__).parent / "samples" / "uhri"
+
+
+@pytest.fixture
+def reference(db):
+    CountryFactory(code="KAZ", iso2="KZ", name="Kazakhstan")
+    CountryFactory(code="KGZ", iso2="KG", name="Kyrgyzstan")
+    CountryFactory(code="UZB", iso2="UZ", name="Uzbekistan")
+    for code, name in [
+        ("CCPR", "Human Rights Committee"),
+        ("CAT", "Committee against Torture"),
+        ("CRPD", "Committee on the Rights of Persons with Disabilities"),
+        ("CEDAW", "Committee on the Elimination of Discrimination against Women"),
+        ("UPR", "Universal Periodic Review (Human Rights Council)"),
+    ]:
+        BodyFactory(code=code, name=name)
+    for slug in [
+        "freedom-of-expression",
+        "human-rights-defenders",
+        "peaceful-assembly",
+        "torture",
+        "gender-equality",
+        "ethnic-minorities",
+        "women-political-participation",
+        "persons-with-disabilities",
+    ]:
+        ThemeFactory(slug=slug)
+
+
+def run(path, *args) -> str:
+    out = io.StringIO()
+    call_command("import", "uhri", str(path), *args, stdout=out)
+    return out.getvalue()
+
+
+def test_an_annotation_becomes_a_concern_per_country_under_a_review_per_symbol(reference):
+    output = run(SAMPLES / "uhri_export.csv")
+    assert "concerns: 5 created, 0 updated, 0 unchanged" in output
+    assert "reviews: 4 created" in output
+    assert "sources: 3 created" in output
+    upr = m.Concern.objects.filter(external_id__startswith="a1f0c3e2-0003:")
+    assert sorted(upr.values_list("country_id", flat=True)) == ["KAZ", "KGZ"]
+    kaz = upr.get(country="KAZ")
+    assert kaz.external_id == "a1f0c3e2-0003:KAZ"
+    assert kaz.body_id == "UPR"
+    assert kaz.review.symbol == "A/HRC/41/7" and kaz.review.country_id == "KAZ"
+    assert kaz.source.symbol == "A/HRC/41/7" and kaz.source.kind == "un_document"
+    assert (kaz.issued_on, kaz.issued_on_precision) == (dt.date(2019, 3, 14), "day")
+    assert kaz.affected_groups == "Women; Persons with disabilities"
+    assert kaz.status == "draft"
+
+
+def test_themes_map_through_names_and_the_editable_alias_file(reference):
+    output = run(SAMPLES / "uhri_export.csv")
+    first = m.Concern.objects.get(external_id="a1f0c3e2-0001:KAZ")
+    assert set(first.themes.values_list("slug", flat=True)) == {
+        "freedom-of-expression",
+        "human-rights-defenders",
+    }
+    upr = m.Concern.objects.get(external_id="a1f0c3e2-0003:KGZ")
+    slugs = set(upr.themes.values_list("slug", flat=True))
+    assert slugs == {"ethnic-minorities", "gender-equality"}
+    assert "UHRI themes with no tracker theme" in output and "Labour rights (1)" in output
+
+
+def test_kinds_and_a_state_the_tracker_does_not_hold(reference):
+    output = run(SAMPLES / "uhri_export.csv")
+    assert m.Concern.objects.get(external_id="a1f0c3e2-0002:KAZ").kind == "concern"
+    # "Holy See" is an alias for a state the tracker does not hold: that country is skipped.
+    assert list(
+        m.Concern.objects.filter(external_id__startswith="a1f0c3e2-0004").values_list(
+            "country_id", flat=True
+        )
+    ) == ["UZB"]
+    assert "4 rows read" in output
+
+
+def test_a_second_import_changes_nothing(reference):
+    run(SAMPLES / "uhri_export.csv")
+    before = m.Concern.history.count()
+    output = run(SAMPLES / "uhri_export.csv")
+    assert "concerns: 0 created, 0 updated, 5 unchanged" in output
+    assert m.Concern.history.count() == before
+
+
+def test_a_reimport_updates_in_place_and_records_why(reference, tmp_path):
+    run(SAMPLES / "uhri_export.csv", "--publish")
+    concern = m.Concern.objects.get(external_id="a1f0c3e2-0002:KAZ")
+    text = (SAMPLES / "uhri_export.csv").read_text()
+    edited = tmp_path / "uhri_export_v2.csv"
+    edited.write_text(
+        text.replace("restrictions on peaceful assemblies", "bans on peaceful assemblies").replace(
+            "Freedom of peaceful assembly", "Freedom of peaceful assembly; Freedom of association"
+        )
+    )
+    output = run(edited)
+    assert "concerns: 0 created, 1 updated, 4 unchanged" in output
+    assert m.Concern.objects.count() == 5
+    concern.refresh_from_db()
+    assert concern.summary == "The Committee is concerned about bans on peaceful assemblies."
+    assert concern.status == "published"  # an editor's publication survives re-imports
+    latest = concern.history.first()
+    assert latest.history_change_reason == "import uhri: uhri_export_v2.csv"
+
+
+def test_the_older_export_headers_are_read(reference):
+    run(SAMPLES / "uhri_old_headers.csv")
+    concern = m.Concern.objects.get()
+    assert concern.body_id == "CEDAW" and concern.country_id == "KGZ"
+    assert concern.issued_on == dt.date(2015, 3, 11)
+    assert list(concern.themes.values_list("slug", flat=True)) == ["women-political-participation"]
+    # Without an AnnotationId a digest of symbol and text keeps re-imports in place.
+    assert concern.external_id.startswith("h") and concern.external_id.endswith(":KGZ")
+    assert "0 created, 0 updated, 1 unchanged" in run(SAMPLES / "uhri_old_headers.csv")
+
+
+def test_json_exports_are_read(reference):
+    run(SAMPLES / "uhri_export.json")
+    concern = m.Concern.objects.get(external_id="j-0001:KAZ")
+    assert concern.body_id == "CRPD"
+    assert list(concern.themes.values_list("slug", flat=True)) == ["persons-with-disabilities"]
+
+
+def test_xlsx_exports_are_read(reference, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    with (SAMPLES / "uhri_export.csv").open(newline="", encoding="utf-8") as handle:
+        for values in csv.reader(handle):
+            sheet.append(values)
+    sheet["E2"] = dt.datetime(2016, 8, 9)  # a real date cell, as Excel stores it
+    path = tmp_path / "uhri.xlsx"
+    book.save(path)
+    output = run(path)
+    assert "concerns: 5 created" in output
+    assert m.Concern.objects.get(external_id="a1f0c3e2-0001:KAZ").issued_on == dt.date(2016, 8, 9)
+
+
+def test_a_bad_row_changes_nothing_and_says_where(reference):
+    with pytest.raises(CommandError) as error:
+        run(SAMPLES / "uhri_bad_date.csv")
+    assert str(error.value) == (
+        "Nothing imported. uhri_bad_date.csv, line 3, column 'PublicationDate': '2016-13-45' "
+        "is not valid: expected a date as YYYY-MM-DD or dd/mm/yyyy"
+    )
+    assert not m.Concern.objects.exists()
+    assert not m.Review.objects.exists()
+    assert not m.Source.objects.exists()
+
+
+def test_an_unknown_body_is_an_error(reference, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text(
+        "AnnotationId,Symbol,Text,Countries,Body\nx-1,S/1,Some text.,Kazakhstan,Nobody\n"
+    )
+    with pytest.raises(CommandError, match=r"x.csv, line 2, column 'Body': 'Nobody' is not valid"):
+        run(path)
+
+
+def test_dry_run_saves_nothing(reference):
+    output = run(SAMPLES / "uhri_export.csv", "--dry-run")
+    assert "concerns: 5 created" in output
+    assert not m.Concern.objects.exists()
