@@ -215,6 +215,16 @@ class ThemeSerializer(RecordSerializer):
         ]
 
 
+class ThemeBriefSerializer(RecordSerializer):
+    """A theme without its instruments (the comparison lists those once, at the top)."""
+
+    url = self_link("theme", "slug")
+
+    class Meta:
+        model = m.Theme
+        fields = ["slug", "name", "name_ru", "description", "url", "page_url"]
+
+
 class SourceSerializer(RecordSerializer):
     url = self_link("source")
 
@@ -515,7 +525,7 @@ class CompareColumnSerializer(serializers.Serializer):
 class ComparisonSerializer(serializers.Serializer):
     """Countries side by side on one theme (``/api/compare/?countries=...&theme=...``)."""
 
-    theme = ThemeSerializer()
+    theme = ThemeBriefSerializer()
     as_of = serializers.DateField()
     instruments = InstrumentSerializer(many=True)
     columns = CompareColumnSerializer(many=True)
