@@ -124,7 +124,8 @@ def rows(kind: str, queryset, *, base_url: str | None = None):
         through = field.remote_field.through
         source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
         linked[name] = {}
-        for own, other in through.objects.values_list(f"{source}_id", f"{target}_id"):
+        links = through.objects.filter(**{f"{source}_id__in": queryset.values("pk")})
+        for own, other in links.values_list(f"{source}_id", f"{target}_id"):
             value = keys_of[field.related_model][other] if field.related_model in keys_of else other
             linked[name].setdefault(own, []).append(str(value))
     with_url = base_url is not None and hasattr(model, "get_absolute_url")
