@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTEST_DISABLE_PLUGIN_AUTOLOAD := 1
 
-.PHONY: setup run serve test test-sqlite test-postgres lint check-deploy clean
+.PHONY: setup run serve test test-sqlite test-postgres lint check-deploy clean messages compilemessages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,26 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+## Translations: the compiled .mo is committed; these rebuild it when the .po changes.
+LOCALE_MO := locale/ru/LC_MESSAGES/django.mo
+$(LOCALE_MO): locale/ru/LC_MESSAGES/django.po
+	$(PY) manage.py compilemessages -l ru --ignore=$(VENV) --ignore=node_modules
+
+compilemessages: setup $(LOCALE_MO)
+
+## make messages: collect new interface strings into locale/ru/LC_MESSAGES/django.po, then compile
+messages: setup
+	$(PY) manage.py makemessages -l ru --no-obsolete \
+	  --ignore=$(VENV) --ignore=node_modules --ignore=staticfiles --ignore=var
+	$(PY) manage.py compilemessages -l ru --ignore=$(VENV) --ignore=node_modules
+
+## axe-core for the browser tests' accessibility check (package.json pins it)
+node_modules/axe-core/axe.min.js: package.json
+	npm ci --no-audit --no-fund || npm install --no-audit --no-fund
+	touch $@
+
 ## make run: install, migrate, load the curated data, serve on http://127.0.0.1:8000
-run: setup
+run: setup compilemessages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_seeds
 	$(MAKE) serve
@@ -29,6 +47,7 @@ serve:
 ## make test: install, lint, check migrations and deploy settings, run the suite on SQLite and PostgreSQL
 test: setup lint
 	scripts/ensure-system-packages
+	$(MAKE) compilemessages node_modules/axe-core/axe.min.js
 	$(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) check-deploy
 	$(MAKE) test-sqlite
