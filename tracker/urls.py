@@ -23,6 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("tracker.api")),
+    path("feeds/", include("tracker.feeds")),
     path("", include((page_patterns, "tracker"))),
 ]
 
