@@ -180,6 +180,33 @@ class YearFilter(filters.NumberFilter):
     field_class = YearField
 
 
+class StrictBooleanField(forms.CharField):
+    """``true``/``false`` (also 1/0, yes/no); anything else is an error rather than ignored."""
+
+    VALUES = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return None
+        try:
+            return self.VALUES[value.strip().lower()]
+        except KeyError:
+            raise forms.ValidationError(
+                _("Not true or false: %(value)s."), params={"value": value}
+            ) from None
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(filters.Filter):
+    field_class = StrictBooleanField
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        return qs.filter(**{f"{self.field_name}__{self.lookup_expr}": value})
+
+
 class SearchFilter(filters.CharFilter):
     """``q``: every word must appear in one of the model's search fields (see ``text_search``)."""
 
@@ -303,7 +330,7 @@ class ConcernFilter(filters.FilterSet):
     implementation = choice_filter(
         "implementation", m.Implementation.choices, _("implementation status")
     )
-    follow_up = filters.BooleanFilter(field_name="follow_up", lookup_expr="exact")
+    follow_up = StrictBooleanFilter(field_name="follow_up", lookup_expr="exact", required=False)
     review = id_filter("review_id", m.Review)
     q = SearchFilter()
 
