@@ -248,7 +248,7 @@ class RecordViewSet(ApiMixin, viewsets.ModelViewSet):
         try:
             instance.delete()
         except (ProtectedError, RestrictedError) as exc:
-            names = sorted({o._meta.verbose_name_plural for o in exc.args[1]})
+            names = sorted({str(o._meta.verbose_name_plural) for o in exc.args[1]})
             raise Conflict(
                 f"Other records depend on this one ({', '.join(names)}); "
                 "delete or change them first."
