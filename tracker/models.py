@@ -5,10 +5,12 @@ HTML pages, the API and the admin run the same (fixed) number of queries.
 """
 
 import datetime as dt
+import re
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -582,6 +584,31 @@ def latest_assessment(field: str):
 
 
 class ConcernQuerySet(EditorialQuerySet):
+    def search(self, text: str):
+        """Concerns whose summary or recommendation holds every word of ``text`` (or a word
+        starting with it), through the full-text index of migration 0002: FTS5 on SQLite, a GIN
+        index on PostgreSQL. Punctuation and search operators in ``text`` are ignored.
+        """
+        words = re.findall(r"\w+", text)
+        if not words:
+            return self
+        vendor = connections[self.db].vendor
+        table = self.model._meta.db_table
+        if vendor == "sqlite":
+            match = " ".join(f'"{word}"*' for word in words)
+            sql = f"{table}.id IN (SELECT rowid FROM tracker_concern_fts "
+            sql += "WHERE tracker_concern_fts MATCH %s)"
+        elif vendor == "postgresql":
+            match = " & ".join(f"{word}:*" for word in words)
+            sql = f"to_tsvector('simple', {table}.summary || ' ' || {table}.recommendation) "
+            sql += "@@ to_tsquery('simple', %s)"
+        else:
+            query = self
+            for word in words:
+                query = query.filter(Q(summary__icontains=word) | Q(recommendation__icontains=word))
+            return query
+        return self.filter(RawSQL(sql, [match], output_field=models.BooleanField()))
+
     def with_implementation(self):
         """Annotate ``implementation``: the latest editors' assessment, or ``no_information``."""
         return self.annotate(
