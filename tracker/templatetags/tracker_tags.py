@@ -149,23 +149,30 @@ def indicator_chart(indicator, observations, target=None, width=360, height=160)
     def y(value: float) -> float:
         return round(pad_top + plot_h - value / top * plot_h, 1)
 
-    points = [(x(d), y(v), o) for d, v, o in zip(days, values, observations, strict=True)]
+    # Coordinates go to the template as strings: numbers would be localised ("23,3" in Russian),
+    # which SVG cannot read.
+    points = [(f"{x(d)}", f"{y(v)}", o) for d, v, o in zip(days, values, observations, strict=True)]
     years = sorted({dt.date.fromordinal(d).year for d in days})
     ticks = [years[0], years[-1]] if len(years) > 1 else years
+    baseline = pad_top + plot_h
     return {
         "indicator": indicator,
-        "width": width,
-        "height": height,
+        "width": f"{width}",
+        "height": f"{height}",
         "points": points,
         "polyline": " ".join(f"{px},{py}" for px, py, _ in points),
         "target": target,
-        "target_y": y(_as_float(target)) if target is not None else None,
-        "baseline_y": pad_top + plot_h,
-        "left": pad_left,
-        "right": width - pad_right,
+        "target_y": f"{y(_as_float(target))}" if target is not None else None,
+        "baseline_y": f"{baseline}",
+        "tick_y": f"{baseline + 16}",
+        "label_x": f"{pad_left - 4}",
+        "left": f"{pad_left}",
+        "right": f"{width - pad_right}",
         "top_label": round(top / 1.1),
-        "top_y": y(round(top / 1.1)),
-        "x_ticks": [(x(dt.date(year, 1, 1).toordinal()), year) for year in ticks],
+        "top_y": f"{y(round(top / 1.1))}",
+        "x_ticks": [
+            (f"{max(x(dt.date(year, 1, 1).toordinal()), pad_left)}", year) for year in ticks
+        ],
         "observations": observations,
     }
 
