@@ -20,7 +20,7 @@ from drf_spectacular.utils import (
 )
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -222,9 +222,14 @@ class RecordViewSet(ApiMixin, viewsets.ModelViewSet):
 
     def get_object(self):
         value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
+        name = self.model._meta.verbose_name
+        missing = NotFound(f"No {name} with {self.lookup_field} {value!r} (or it is not public).")
         if "\x00" in value:  # PostgreSQL refuses NUL in text; no key contains one anyway
-            raise Http404
-        return super().get_object()
+            raise missing
+        try:
+            return super().get_object()
+        except (Http404, NotFound):
+            raise missing from None
 
     def get_serializer_context(self):
         context = super().get_serializer_context()

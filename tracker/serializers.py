@@ -71,10 +71,27 @@ class PageLinkField(serializers.Field):
         return request.build_absolute_uri(path)
 
 
+class CleanLinkMixin:
+    """Links without the request's ``?format=``: a record's URL is the same in JSON and CSV."""
+
+    def get_url(self, obj, view_name, request, format):
+        lookup_value = getattr(obj, self.lookup_field)
+        if lookup_value in (None, ""):
+            return None
+        path = reverse(view_name, kwargs={self.lookup_url_kwarg: lookup_value})
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class SelfLinkField(CleanLinkMixin, serializers.HyperlinkedIdentityField):
+    pass
+
+
+class LinkField(CleanLinkMixin, serializers.HyperlinkedRelatedField):
+    pass
+
+
 def self_link(basename: str, lookup: str = "pk"):
-    return serializers.HyperlinkedIdentityField(
-        view_name=f"api:{basename}-detail", lookup_field=lookup, read_only=True
-    )
+    return SelfLinkField(view_name=f"api:{basename}-detail", lookup_field=lookup, read_only=True)
 
 
 # Validation -----------------------------------------------------------------------------------
@@ -351,9 +368,7 @@ class ConcernSerializer(SourcedSerializer):
 class StanceOnClaimSerializer(serializers.ModelSerializer):
     """A report's stance on a claim, seen from the report."""
 
-    claim_url = serializers.HyperlinkedRelatedField(
-        source="claim", view_name="api:claim-detail", read_only=True
-    )
+    claim_url = LinkField(source="claim", view_name="api:claim-detail", read_only=True)
 
     class Meta:
         model = m.Stance
