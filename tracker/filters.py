@@ -31,6 +31,8 @@ SEARCH_FIELDS = {
 
 def text_search(queryset, text: str):
     """Rows of ``queryset`` whose search fields contain every word of ``text`` (any case)."""
+    if queryset.model is m.Concern:  # a full-text index (migration 0002) serves concerns
+        return queryset.search(text)
     fields = SEARCH_FIELDS[queryset.model]
     for word in text.split():
         match = Q()
