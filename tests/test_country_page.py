@@ -137,3 +137,13 @@ def test_country_page_runs_a_fixed_number_of_queries(client, n, django_assert_nu
     # reports, themes, indicator themes
     with django_assert_num_queries(16):
         assert client.get("/countries/KAZ/").status_code == 200
+
+
+def test_interface_and_names_are_russian_when_asked(client):
+    kaz, theme = build(1)
+    kaz.name_ru = "Казахстан"
+    kaz.save()
+    html = client.get("/countries/KAZ/", headers={"accept-language": "ru"}).content.decode()
+    assert '<html lang="ru">' in html
+    assert "<h1>Казахстан" in html and ">Обязательства</h2>" in html
+    assert "выполнено частично" in html  # implementation status from the model's vocabulary
