@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # ETag / Last-Modified answers with 304 Not Modified when the client's copy is current.
+    "django.middleware.http.ConditionalGetMiddleware",
     # Before WhiteNoise, so static files carry the same headers as pages.
     "tracker.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -87,6 +89,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Anonymous visitors' pages from the cache; safe anonymous reads from replicas if any.
+    "tracker.cache.AnonymousCacheMiddleware",
+    "tracker.routers.ReplicaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "tracker.middleware.DatabaseUnavailableMiddleware",
@@ -134,6 +139,43 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_SQLITE_NAME") or None}
+
+# Read replicas (PostgreSQL streaming replicas): anonymous page and API reads go to one of them,
+# writes and everything an editor does go to the primary (see tracker/routers.py).
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    DATABASES[f"replica{number}"] = dj_database_url.parse(
+        url, conn_max_age=env_int("CONN_MAX_AGE", 600), conn_health_checks=True
+    )
+    # Tests: the replica serves the primary's test database, streamed to it.
+    DATABASES[f"replica{number}"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["tracker.routers.ReplicaRouter"]
+# Seconds an editor's browser keeps reading from the primary after a write.
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
+
+
+def cache_from_url(url: str) -> dict:
+    """CACHES["default"] from CACHE_URL: locmem:// (default), redis://host:port/db, file:///path,
+    dummy://."""
+    if not url or url.startswith("locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tracker"}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if url.startswith("file://"):
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": url.removeprefix("file://")}  # fmt: skip
+    if url.startswith("dummy://"):
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ImproperlyConfigured(f"CACHE_URL: unknown scheme in {url!r}")
+
+
+CACHE_URL = env_str("CACHE_URL")
+CACHES = {"default": cache_from_url(CACHE_URL)}
+# A shared cache (Redis) also holds sessions, so app servers keep no state of their own.
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Anonymous responses are cached this long at most (every edit invalidates them at once). Off by
+# default with the per-process locmem cache, which other worker processes' edits cannot reach.
+RESPONSE_CACHE_SECONDS = env_int("RESPONSE_CACHE_SECONDS", 300 if CACHE_URL else 0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
