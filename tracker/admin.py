@@ -449,3 +449,6 @@ admin.site.site_header = _("Treaty compliance tracker")
 admin.site.site_title = _("Tracker admin")
 admin.site.index_title = _("Editing")
 admin.site.index_template = "admin/tracker/index.html"
+
+# The Import view (upload, preview, confirm) registers itself on this admin site.
+import tracker.admin_import  # noqa: E402, F401
