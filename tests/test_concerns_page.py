@@ -89,3 +89,11 @@ def test_concerns_list_runs_a_fixed_number_of_queries(client, n, django_assert_n
     # implementation, theme, body, kind
     with django_assert_num_queries(9):
         assert client.get("/concerns/", {"country": "KAZ,KGZ"}).status_code == 200
+
+
+def test_filter_form_has_readable_labels_with_search_first(client):
+    build(0)
+    html = client.get("/concerns/").content.decode()
+    form = html[html.index('class="filter-form"') :]
+    assert "is in" not in form and "[invalid name]" not in form
+    assert form.index("Words in the text") < form.index("Countries")

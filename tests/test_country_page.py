@@ -147,3 +147,10 @@ def test_interface_and_names_are_russian_when_asked(client):
     assert '<html lang="ru">' in html
     assert "<h1>Казахстан" in html and ">Обязательства</h2>" in html
     assert "выполнено частично" in html  # implementation status from the model's vocabulary
+
+
+def test_long_theme_sections_show_the_newest_ten_and_link_the_full_list(client):
+    build(12)
+    html = client.get("/countries/KAZ/").content.decode()
+    assert html.count("Concern number") == 10
+    assert '/concerns/?country=KAZ&amp;theme=women">All 12 concerns</a>' in html

@@ -94,6 +94,8 @@ def test_screenshots_of_home_country_and_compare(page, tracker_data, artifacts):
         ("home", "/"),
         ("country-kaz", "/countries/KAZ/"),
         ("compare", "/compare/?countries=KAZ,KGZ,UZB&theme=torture"),
+        ("concerns", "/concerns/?theme=torture"),
+        ("treaties", "/treaties/?sort=CAT"),
     ]:
         visit(page, path)
         target = artifacts / f"{name}.png"
