@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTEST_DISABLE_PLUGIN_AUTOLOAD := 1
 
-.PHONY: setup run serve test test-sqlite test-postgres lint check-deploy clean messages compilemessages
+.PHONY: setup run serve test test-sqlite test-postgres test-replica bench lint check-deploy clean messages compilemessages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,12 +52,21 @@ test: setup lint
 	$(MAKE) check-deploy
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
+	$(MAKE) test-replica
 
 test-sqlite:
 	$(PY) -m pytest -q
 
 test-postgres:
 	scripts/with-postgres $(PY) -m pytest -q -m "not browser"
+
+## make test-replica: the read-replica tests against a real primary and streaming replica
+test-replica:
+	scripts/with-postgres-replica $(PY) -m pytest -q tests/test_replica.py
+
+## make bench: world-scale benchmarks on SQLite and PostgreSQL, beside Datasette (not in make test)
+bench: setup
+	benchmarks/run.sh
 
 lint:
 	$(VENV)/bin/ruff check .

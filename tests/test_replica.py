@@ -1,0 +1,103 @@
+"""Read replicas for real: a PostgreSQL primary and a streaming replica on loopback.
+
+Run through ``scripts/with-postgres-replica`` (``make test-replica``, part of ``make test``);
+skipped when no replica is configured, e.g. where PostgreSQL's binaries are absent.
+"""
+
+import os
+import time
+
+import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories as f
+from tracker import models as m
+from tracker.routers import PIN_COOKIE
+
+pytestmark = [
+    pytest.mark.skipif(
+        not os.environ.get("DATABASE_REPLICA_URLS"),
+        reason="needs a streaming replica: run through scripts/with-postgres-replica",
+    ),
+    # Committed data, so that it streams to the replica; every database may be queried.
+    pytest.mark.django_db(transaction=True, databases="__all__"),
+]
+
+
+def wait_until(check, seconds=10.0):
+    """Replication is asynchronous: poll until the replica has replayed the primary's change."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "the replica did not catch up"
+        time.sleep(0.05)
+
+
+def tracker_queries(capture) -> list[str]:
+    return [q["sql"] for q in capture.captured_queries if "tracker_" in q["sql"]]
+
+
+def get(client, url):
+    """GET ``url``; returns (response, tracker queries on the primary, on the replica)."""
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections["replica1"]) as replica,
+    ):
+        response = client.get(url)
+    return response, tracker_queries(primary), tracker_queries(replica)
+
+
+@pytest.fixture
+def concern():
+    concern = f.ConcernFactory(summary="Deaths in custody are not investigated.")
+    wait_until(lambda: m.Concern.objects.using("replica1").filter(pk=concern.pk).exists())
+    return concern
+
+
+def test_the_replica_is_a_read_only_copy():
+    with connections["replica1"].cursor() as cursor:
+        cursor.execute("SELECT pg_is_in_recovery()")
+        assert cursor.fetchone() == (True,)
+
+
+def test_anonymous_pages_read_from_the_replica(client, concern):
+    response, on_primary, on_replica = get(client, f"/concerns/{concern.pk}/")
+    assert response.status_code == 200
+    assert b"Deaths in custody" in response.content
+    assert on_replica and not on_primary
+
+
+def test_editors_read_and_write_on_the_primary(client, editor, concern):
+    client.force_login(editor)
+    response, on_primary, on_replica = get(client, f"/concerns/{concern.pk}/")
+    assert response.status_code == 200
+    assert on_primary and not on_replica
+
+    # An admin write goes to the primary; the replica is not even asked.
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections["replica1"]) as replica,
+    ):
+        response = client.post(f"/admin/tracker/concern/{concern.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert any(q.startswith("DELETE") for q in tracker_queries(primary))
+    assert replica.captured_queries == []
+    # The editor's browser stays on the primary for a while after writing.
+    assert response.cookies[PIN_COOKIE]["max-age"] > 0
+    # ...and the change reaches anonymous readers through the replica.
+    wait_until(lambda: client.get(f"/concerns/{concern.pk}/").status_code == 404)
+    client.logout()
+    wait_until(lambda: get(client, f"/concerns/{concern.pk}/")[0].status_code == 404)
+
+
+def test_a_recent_writer_is_pinned_to_the_primary(client, concern):
+    client.cookies[PIN_COOKIE] = "1"
+    response, on_primary, on_replica = get(client, f"/concerns/{concern.pk}/")
+    assert response.status_code == 200
+    assert on_primary and not on_replica
+
+
+def test_commands_and_code_outside_requests_read_the_primary(concern):
+    with CaptureQueriesContext(connections["replica1"]) as replica:
+        assert m.Concern.objects.filter(pk=concern.pk).exists()
+    assert replica.captured_queries == []
