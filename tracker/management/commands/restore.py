@@ -42,14 +42,17 @@ class Command(BaseCommand):
         connection = connections[database]
         if connection.vendor not in {"sqlite", "postgresql"}:
             raise CommandError(f"No restore method for {connection.vendor} databases.")
+        # Check the backup before touching the live database.
         if connection.vendor == "sqlite":
-            # Check the backup before touching the live database.
             result = sqlite_integrity(source)
             if result != "ok":
                 raise CommandError(
                     f"{source} failed its integrity check, nothing restored: {result}"
                 )
             sqlite_migrations(source)
+        else:
+            # Reads the archive's table of contents only: a damaged or foreign file fails here.
+            run_tool(["pg_restore", "--list", str(source)], postgres_env(connection.settings_dict))
         if interactive:
             answer = input(
                 f"This replaces every record in the {connection.vendor} database "
