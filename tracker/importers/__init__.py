@@ -32,7 +32,7 @@ def run_import(
     path = Path(path)
     name = name or path.name
     result = ImportResult()
-    reason = f"import {fmt}: {name}"
+    reason = f"import {fmt}: {name}"[:100]  # the history's reason column holds 100
     if not path.exists():
         raise ImportDataError(name, 0, "", str(path.name), "an existing file or folder")
     if path.is_dir() and fmt != "untc-extract":

@@ -28,6 +28,8 @@ from tracker.importers.base import (
     CountryNames,
     ImportDataError,
     ImportResult,
+    create_with_history,
+    insert_rows,
     json_rows,
     normal,
     parse_day,
@@ -136,12 +138,14 @@ def read_rows(path: Path, name: str):
         rows = json_rows(data, name)
     else:
         rows = rows_with_header(table_records(data, name), name)
+    columns: dict[str, str | None] = {}
     for row in rows:
         cells = {}
         for header, value in row.cells.items():
-            column = HEADERS.get(normal(header).replace(" ", ""))
-            if column:
-                cells[column] = value
+            if header not in columns:
+                columns[header] = HEADERS.get(normal(header).replace(" ", ""))
+            if columns[header]:
+                cells[columns[header]] = value
         missing = [c for c in REQUIRED if c not in cells]
         if missing:
             raise ImportDataError(name, row.line, "", ", ".join(row.cells), f"columns {missing}")
@@ -398,9 +402,7 @@ def _concerns(entries, source_ids, review_ids, status, result: ImportResult, rea
         if not dirty and external_id not in retheme:
             result.count("concerns", "unchanged")
 
-    created = bulk_create_with_history(
-        new, m.Concern, batch_size=BATCH_SIZE, default_change_reason=reason
-    )
+    create_with_history(m.Concern, new, unique="external_id", reason=reason)
     if changed:
         bulk_update_with_history(
             changed,
@@ -409,15 +411,15 @@ def _concerns(entries, source_ids, review_ids, status, result: ImportResult, rea
             batch_size=BATCH_SIZE,
             default_change_reason=reason,
         )
-    by_external = {c.external_id: c.pk for c in created}
+    by_external = {c.external_id: c.pk for c in new}
     by_external.update({c.external_id: c.pk for c in changed})
     stale = [by_external[e] for e in retheme if e in current]
     for start in range(0, len(stale), BATCH_SIZE):
         through.objects.filter(concern_id__in=stale[start : start + BATCH_SIZE]).delete()
     for external_id, slugs in retheme.items():
-        theme_rows.extend(
-            through(concern_id=by_external[external_id], theme_id=slug) for slug in sorted(slugs)
-        )
-    through.objects.bulk_create(theme_rows, batch_size=BATCH_SIZE)
+        concern_id = by_external[external_id]
+        theme_rows.extend((concern_id, slug) for slug in sorted(slugs))
+    # The link table's columns after its id: concern, theme.
+    insert_rows(through, theme_rows, tuples=True)
     result.count("concerns", "created", len(new))
     result.count("concerns", "updated", len(changed))
