@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.db.models import Prefetch, ProtectedError, RestrictedError
 from django.http import Http404
-from django.urls import path
+from django.urls import path, re_path
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import (
@@ -20,7 +20,7 @@ from drf_spectacular.utils import (
 )
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -102,6 +102,22 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
     invalid_page_message = "Page {page_number} does not exist ({message})."
 
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({"page_size": [f"Not a positive whole number: {raw}."]})
+        return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            if param["name"] == self.page_size_query_param:
+                param["description"] = f"Results per page (default 50, max {self.max_page_size})"
+                param["schema"]["minimum"] = 1
+        return params
+
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
         # The same figures as headers, so that CSV clients can page through too.
@@ -156,6 +172,13 @@ class TrackerSchema(AutoSchema):
             )
         return dict(sorted(responses.items()))
 
+    def get_auth(self):
+        auths = super().get_auth()
+        # Reads are public: anonymous access (no credentials) is one of the options.
+        if self.method == "GET" and {} not in auths:
+            auths.append({})
+        return auths
+
     def get_override_parameters(self):
         params = super().get_override_parameters()
         if self.method == "GET" and CSVRenderer in getattr(self.view, "renderer_classes", ()):
@@ -180,8 +203,8 @@ class ApiMixin:
         return api_exception_handler
 
     def finalize_response(self, request, response, *args, **kwargs):
-        # An error is always JSON, even when the client asked for CSV.
-        if response.status_code >= 400 and isinstance(
+        # An error, and the OPTIONS description, are always JSON, even when CSV was asked for.
+        if (response.status_code >= 400 or request.method == "OPTIONS") and isinstance(
             getattr(request, "accepted_renderer", None), CSVRenderer | BrowsableAPIRenderer
         ):
             request.accepted_renderer = JSONRenderer()
@@ -206,6 +229,7 @@ class RecordViewSet(ApiMixin, viewsets.ModelViewSet):
     ordering: tuple = ("pk",)
     pagination_class = Pagination
     filter_backends = [DjangoFilterBackend]
+    lookup_value_regex = "[^/]+"  # any key reaches get_object, which answers a JSON 404
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
 
     def base_queryset(self):
@@ -591,9 +615,23 @@ router.register("pledges", PledgeViewSet, basename="pledge")
 router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("observations", ObservationViewSet, basename="observation")
 
+
+class NotFoundView(ApiMixin, APIView):
+    """Any other address under /api/: a JSON 404 rather than the site's HTML page."""
+
+    permission_classes = [AllowAny]
+    schema = None  # not an endpoint
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound(f"No API endpoint at {request.path}. The list is at /api/.")
+
+    get = post = put = patch = delete = http_method_not_allowed
+
+
 urlpatterns = [
     path("compare/", CompareView.as_view(), name="compare"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
+    re_path(r"^.*$", NotFoundView.as_view()),
 ]

@@ -177,7 +177,7 @@ class YearField(forms.IntegerField):
         super().__init__(min_value=1, max_value=9999, **kw)
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": 9999})
 class YearFilter(filters.NumberFilter):
     field_class = YearField
 

@@ -70,7 +70,9 @@ class CSVRenderer(BaseRenderer):
         if view is not None and hasattr(view, "get_serializer"):
             header = columns_of(view.get_serializer())
         else:
-            header = list(dict.fromkeys(k for row in rows for k in row))
+            header = []
+        # Any column the rows hold beyond the serializer's (none, normally) is kept, not lost.
+        header = list(dict.fromkeys([*header, *(k for row in rows for k in row)]))
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=header, restval="", lineterminator="\r\n")
         writer.writeheader()

@@ -135,12 +135,21 @@ class RecordSerializer(serializers.ModelSerializer):
         return attrs
 
 
+@extend_schema_field({"type": "string", "description": "The document's own address, or empty."})
+class DocumentURLField(serializers.URLField):
+    """The source's web address: a URL, or empty where it has none (so no ``uri`` format)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 500)
+        super().__init__(source="url", required=False, allow_blank=True, **kwargs)
+
+
 class SourceBriefSerializer(serializers.ModelSerializer):
     """The source a record cites, with links to it in the API, on the site and at its publisher."""
 
     url = self_link("source")
     page_url = PageLinkField()
-    document_url = serializers.URLField(source="url", read_only=True)
+    document_url = DocumentURLField(read_only=True)
 
     class Meta:
         model = m.Source
@@ -157,7 +166,6 @@ class SourceBriefSerializer(serializers.ModelSerializer):
             "url",
             "page_url",
         ]
-        read_only_fields = fields
 
 
 class SourcedSerializer(RecordSerializer):
@@ -244,10 +252,30 @@ class ThemeBriefSerializer(RecordSerializer):
 
 class SourceSerializer(RecordSerializer):
     url = self_link("source")
+    document_url = DocumentURLField()
 
     class Meta:
         model = m.Source
-        fields = "__all__"
+        # The model's ``url`` is written out as ``document_url``; ``url`` is the API link.
+        fields = [
+            "id",
+            "key",
+            "title",
+            "kind",
+            "publisher",
+            "author",
+            "published_on",
+            "published_on_precision",
+            "symbol",
+            "seed_file",
+            "notes",
+            "status",
+            "created_at",
+            "updated_at",
+            "document_url",
+            "url",
+            "page_url",
+        ]
 
 
 # Commitments ----------------------------------------------------------------------------------
@@ -373,7 +401,6 @@ class StanceOnClaimSerializer(serializers.ModelSerializer):
     class Meta:
         model = m.Stance
         fields = ["claim", "stance", "note", "claim_url"]
-        read_only_fields = fields
 
 
 class ReportBriefSerializer(serializers.ModelSerializer):
@@ -395,7 +422,6 @@ class ReportBriefSerializer(serializers.ModelSerializer):
             "url",
             "page_url",
         ]
-        read_only_fields = fields
 
 
 class StanceOfReportSerializer(serializers.ModelSerializer):
@@ -406,7 +432,6 @@ class StanceOfReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = m.Stance
         fields = ["stance", "note", "report"]
-        read_only_fields = fields
 
 
 class ClaimSerializer(SourcedSerializer):
