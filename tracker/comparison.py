@@ -8,7 +8,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch
 
 from tracker import models as m
 
@@ -83,7 +83,11 @@ def compare(countries, theme=None, *, user=None, as_of: dt.date | None = None) -
         .prefetch_related(
             Prefetch(
                 "stances",
-                queryset=m.Stance.objects.filter(report__in=visible_reports)
+                # EXISTS, not "report IN (subquery)": given the IN list, SQLite walks every
+                # visible report for each claim, seconds per page at world scale.
+                queryset=m.Stance.objects.filter(
+                    Exists(visible_reports.filter(pk=OuterRef("report_id")))
+                )
                 .select_related("report", "report__source")
                 .order_by("stance", "report__observed_from", "report_id"),
             )
