@@ -90,6 +90,16 @@ def test_forged_forwarded_for_header_does_not_escape_the_lockout(client, editor)
     assert_locked_out(login(client, PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.9"))
 
 
+def test_behind_a_proxy_the_address_it_appended_is_the_one_counted(client, editor, settings):
+    settings.BEHIND_PROXY = True
+    # All requests reach us from the proxy's socket; the proxy appends the real client last.
+    fail_until_locked(client, HTTP_X_FORWARDED_FOR="203.0.113.9")
+    # Forged entries to the left of the proxy's do not escape the lock...
+    assert_locked_out(login(client, PASSWORD, HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.9"))
+    # ...and another client behind the same proxy is not locked out.
+    assert_logged_in(login(client, PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.7"))
+
+
 def test_success_before_the_limit_resets_the_count(client, editor):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert login(client, "wrong-password").status_code == 200

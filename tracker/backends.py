@@ -1,6 +1,7 @@
-"""Authentication backends."""
+"""Authentication backends and the client address used to throttle logins."""
 
 from axes.backends import AxesStandaloneBackend
+from django.conf import settings
 
 
 class LoginLockoutBackend(AxesStandaloneBackend):
@@ -16,3 +17,18 @@ class LoginLockoutBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def client_ip(request) -> str:
+    """The client's address for login throttling (django-axes' AXES_CLIENT_IP_CALLABLE).
+
+    Behind a trusted proxy (BEHIND_PROXY=1) it is the right-most X-Forwarded-For entry: the one
+    our proxy appended. Entries to its left come from the client and may be forged. Otherwise
+    the socket's address; X-Forwarded-For is then whatever the client chose to send.
+    """
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
+    return request.META.get("REMOTE_ADDR", "")
