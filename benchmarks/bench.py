@@ -69,8 +69,11 @@ def cpu_seconds(pid: int) -> float:
 
 
 def to_ms(text: str) -> float:
-    number, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    match = re.match(r"([\d.]+)(us|ms|s|m)$", text)
+    if not match:
+        raise ValueError(f"not a wrk duration: {text!r}")
+    number, unit = match.groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
 def wrk(url: str, pid: int, seconds: int, connections: int) -> dict:
@@ -85,6 +88,8 @@ def wrk(url: str, pid: int, seconds: int, connections: int) -> dict:
         check=True,
     ).stdout
     cpu = cpu_seconds(pid) - before
+    if "99%" not in out:
+        raise SystemExit(f"wrk gave no latency figures for {url}:\n{out}")
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -92,8 +97,8 @@ def wrk(url: str, pid: int, seconds: int, connections: int) -> dict:
         "url": url.split("/", 3)[3],
         "connections": connections,
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-        "p50_ms": to_ms(re.search(r"50%\s+(\S+)", out).group(1)),
-        "p99_ms": to_ms(re.search(r"99%\s+(\S+)", out).group(1)),
+        "p50_ms": to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
+        "p99_ms": to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
         "cpu_ms_per_request": 1000 * cpu / max(requests, 1),
         "requests": requests,
         "errors": errors + (int(non_2xx.group(1)) if non_2xx else 0),

@@ -21,7 +21,7 @@ fi
   echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB memory, $(uname -sr)"
   echo "python: $($PY -c 'import platform; print(platform.python_version())')," \
     "sqlite: $($PY -c 'import sqlite3; print(sqlite3.sqlite_version)')," \
-    "postgresql: $(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1 | xargs -I{} {}/postgres --version)"
+    "postgresql: $("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/postgres" --version)"
   echo "datasette: $("$B/venv/bin/datasette" --version), wrk: $(wrk -v 2>&1 | head -n 1)"
 } | tee "$B/machine.txt"
 
