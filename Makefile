@@ -58,7 +58,7 @@ test-sqlite:
 	$(PY) -m pytest -q
 
 test-postgres:
-	scripts/with-postgres $(PY) -m pytest -q -m "not browser"
+	scripts/with-postgres $(PY) -m pytest -q -m "not browser and not slow"
 
 ## make test-replica: the read-replica tests against a real primary and streaming replica
 test-replica:
