@@ -18,6 +18,8 @@ PRODUCTION_VARIABLES = {
     "SECRET_KEY",
     "ALLOWED_HOSTS",
     "DJANGO_SETTINGS_MODULE",
+    # The browser tests set this for Playwright's sync API inside pytest; a deployment never has it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 
