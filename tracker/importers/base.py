@@ -104,6 +104,39 @@ def csv_records(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
         raise ImportDataError(name, reader.line_num, "", "", f"well-formed CSV ({exc})") from exc
 
 
+def csv_file_records(path: Path, name: str) -> Iterator[tuple[int, list[str]]]:
+    """Like ``csv_records``, read from the file as it goes: memory stays flat for any size."""
+
+    def lines(handle):
+        # The checks decode_text makes on a whole file, made line by line.
+        number = 0
+        try:
+            for number, text in enumerate(handle, start=1):
+                if "\x00" in text:
+                    raise ImportDataError(
+                        name, number, "", text[:20], "a UTF-8 text file (found NUL bytes)"
+                    )
+                yield text
+        except UnicodeDecodeError as exc:
+            raise ImportDataError(
+                name,
+                number + 1,
+                "",
+                repr(exc.object[exc.start : exc.start + 10]),
+                "a UTF-8 text file",
+            ) from exc
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(lines(handle))
+        try:
+            for cells in reader:
+                yield reader.line_num, cells
+        except csv.Error as exc:
+            raise ImportDataError(
+                name, reader.line_num, "", "", f"well-formed CSV ({exc})"
+            ) from exc
+
+
 def cell_text(value) -> str:
     """A spreadsheet cell as text; dates as ISO, whole floats without ``.0``."""
     if value is None:
@@ -385,40 +418,113 @@ def insert_rows(model, objs, connection=None, *, tuples: bool = False) -> None:
             cursor.executemany(sql, batch)
 
 
-def create_with_history(model, objs, *, unique: str, reason: str) -> None:
-    """Insert new records and their "created" history rows in bulk; sets each object's pk.
+def _in_chunks(values: list) -> Iterator[tuple[list, str]]:
+    """``values`` in slices of ``BATCH_SIZE`` with the ``%s, %s, ...`` list each needs."""
+    for start in range(0, len(values), BATCH_SIZE):
+        chunk = values[start : start + BATCH_SIZE]
+        yield chunk, ", ".join(["%s"] * len(chunk))
 
-    ``unique`` names a unique field the objects carry (``key``, ``external_id``) by which the
-    new primary keys are read back in one query.
+
+def history_from_rows(model, pks: list, *, history_type: str, date, reason: str) -> None:
+    """Write a history row for each record in ``pks`` as it now stands, in SQL.
+
+    ``INSERT ... SELECT`` copies the rows inside the database: nothing is read into Python, which
+    is what makes history affordable for hundreds of thousands of imported records.
     """
-    from django.utils import timezone
+    from django.db import connection
 
-    if not objs:
-        return
-    now = timezone.now()
-    for obj in objs:
-        obj.created_at = obj.updated_at = now
-    insert_rows(model, objs)
-    wanted = {getattr(obj, unique) for obj in objs}
-    pks = {
-        value: pk
-        for value, pk in model._default_manager.filter(**{f"{unique}__isnull": False})
-        .values_list(unique, "pk")
-        .iterator(chunk_size=10000)
-        if value in wanted
-    }
-    for obj in objs:
-        obj.pk = pks[getattr(obj, unique)]
     history = model.history.model
-    records = []
-    for obj in objs:
-        record = history.__new__(history)
-        record.__dict__.update(
-            {f.attname: getattr(obj, f.attname) for f in model._meta.concrete_fields}
-        )
-        record.history_date = now
-        record.history_change_reason = reason
-        record.history_type = "+"
-        record.history_user_id = None
-        records.append(record)
-    insert_rows(history, records)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in model._meta.concrete_fields)
+    head = (
+        f"INSERT INTO {quote(history._meta.db_table)} ({columns}, history_date, "
+        f"history_change_reason, history_type, history_user_id) "
+        f"SELECT {columns}, %s, %s, %s, NULL FROM {quote(model._meta.db_table)} "
+    )
+    stamp = connection.ops.adapt_datetimefield_value(date)
+    with connection.cursor() as cursor:
+        for chunk, marks in _in_chunks(pks):
+            cursor.execute(f"{head} WHERE id IN ({marks})", [stamp, reason, history_type, *chunk])
+
+
+def m2m_history_from_rows(model, field: str, pks: list, *, date) -> None:
+    """Record the links of ``field`` of each record in ``pks`` against its history row of ``date``.
+
+    What django-simple-history does per saved record (a copy of each link row pointing at the
+    new history row), done in one statement per batch.
+    """
+    from django.apps import apps
+    from django.db import connection
+
+    history = model.history.model
+    through = model._meta.get_field(field).remote_field.through
+    m2m_history = apps.get_model(model._meta.app_label, f"{history.__name__}_{field}")
+    source = through._meta.get_field(model._meta.model_name).column
+    target = next(
+        f.column for f in through._meta.concrete_fields if f.is_relation and f.column != source
+    )
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(m2m_history._meta.db_table)} (id, {source}, history_id, {target}) "
+        f"SELECT t.id, t.{source}, h.history_id, t.{target} "
+        f"FROM {quote(through._meta.db_table)} t "
+        f"JOIN {quote(history._meta.db_table)} h ON h.id = t.{source} AND h.history_date = %s "
+    )
+    stamp = connection.ops.adapt_datetimefield_value(date)
+    with connection.cursor() as cursor:
+        for chunk, marks in _in_chunks(pks):
+            cursor.execute(f"{sql} WHERE t.{source} IN ({marks})", [stamp, *chunk])
+
+
+class FulltextPaused:
+    """Within an import's transaction, index new concerns' text per batch instead of per row.
+
+    On SQLite the trigger that indexes each inserted concern is dropped on entry and created again,
+    from its own stored SQL, on a normal exit; ``index`` adds a batch of new concerns to the FTS5
+    table in one statement. Dropping a trigger is part of the transaction: when the import fails
+    and rolls back, the trigger and the index come back as they were. Other databases keep their
+    own index (PostgreSQL's is a plain expression index) and ``index`` does nothing there.
+    """
+
+    TRIGGER = "tracker_concern_fts_insert"
+
+    def __init__(self):
+        self.sql = None
+
+    def __enter__(self):
+        from django.db import connection
+
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+                    [self.TRIGGER],
+                )
+                found = cursor.fetchone()
+                if found:
+                    self.sql = found[0]
+                    cursor.execute(f"DROP TRIGGER {self.TRIGGER}")
+        return self
+
+    def index(self, pks: list) -> None:
+        """Add the text of the concerns in ``pks`` (just inserted) to the full-text index."""
+        from django.db import connection
+
+        if not self.sql:
+            return
+        with connection.cursor() as cursor:
+            for chunk, marks in _in_chunks(pks):
+                cursor.execute(
+                    "INSERT INTO tracker_concern_fts(rowid, summary, recommendation) SELECT id, "
+                    f"summary, recommendation FROM tracker_concern WHERE id IN ({marks})",
+                    chunk,
+                )
+
+    def __exit__(self, exc_type, exc, tb):
+        from django.db import connection
+
+        # After an error the rollback restores the trigger; creating it here would fail.
+        if self.sql and exc_type is None:
+            with connection.cursor() as cursor:
+                cursor.execute(self.sql)
+        return False

@@ -13,9 +13,13 @@ tracker's themes by name, slug, or ``seeds/theme_aliases.csv`` (``uhri_theme,the
 
 import hashlib
 import re
+import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
+from django.db import connection
+from django.db.models import AutoField
 from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -26,11 +30,15 @@ from tracker.importers.base import (
     SKIP,
     THEME_ALIASES,
     CountryNames,
+    FulltextPaused,
     ImportDataError,
     ImportResult,
-    create_with_history,
+    Row,
+    csv_file_records,
+    history_from_rows,
     insert_rows,
     json_rows,
+    m2m_history_from_rows,
     normal,
     parse_day,
     progress,
@@ -132,12 +140,20 @@ class Bodies:
         return found
 
 
-def read_rows(path: Path, name: str):
-    data = path.read_bytes()
-    if sniff(data) == "json":
-        rows = json_rows(data, name)
+def read_rows(path: Path, name: str) -> Iterator[Row]:
+    """The export's rows with their cells under the canonical column names."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if sniff(head) == "csv":
+        # CSV, the large case, is read as it streams; JSON and workbooks are read whole.
+        records = csv_file_records(path, name)
+        rows = rows_with_header(records, name)
     else:
-        rows = rows_with_header(table_records(data, name), name)
+        data = path.read_bytes()
+        if sniff(data) == "json":
+            rows = json_rows(data, name)
+        else:
+            rows = rows_with_header(table_records(data, name), name)
     columns: dict[str, str | None] = {}
     for row in rows:
         cells = {}
@@ -156,33 +172,42 @@ def read_rows(path: Path, name: str):
 def import_uhri(
     path: Path, *, result: ImportResult, reason: str, publish: bool = False, name: str = ""
 ) -> None:
-    """Create or update reviews, concerns and document sources from a UHRI export."""
+    """Create or update reviews, concerns and document sources from a UHRI export.
+
+    The file is read and written in batches of ``BATCH_SIZE`` rows, so memory does not grow
+    with the file; the caller's transaction makes the whole file one change.
+    """
     name = name or path.name
     countries, bodies, themes = CountryNames(), Bodies(), ThemeNames()
     status = m.Editorial.PUBLISHED if publish else m.Editorial.DRAFT
-    entries, seen, skipped = [], {}, 0
-    for row in read_rows(path, name):
-        result.rows += 1
-        parsed = _parse(name, row, countries, bodies, themes)
-        if not parsed["countries"]:
-            skipped += 1
-            continue
-        for code in parsed["countries"]:
-            external_id = f"{parsed['annotation']}:{code}"
-            if external_id in seen:
-                raise ImportDataError(
-                    name,
-                    row.line,
-                    "AnnotationId",
-                    parsed["annotation"],
-                    f"one row per annotation and country (also on line {seen[external_id]})",
-                )
-            seen[external_id] = row.line
-            entries.append((external_id, code, parsed))
-
-    source_ids = _sources(entries, result, reason)
-    review_ids = _reviews(entries, source_ids, status, result, reason)
-    _concerns(entries, source_ids, review_ids, status, result, reason)
+    seen: dict[str, int] = {}
+    skipped = 0
+    batch: list = []
+    with FulltextPaused() as fulltext:
+        writer = _Writer(result, reason, status, fulltext)
+        for row in progress(read_rows(path, name), _line_estimate(path), "uhri"):
+            result.rows += 1
+            parsed = _parse(name, row, countries, bodies, themes)
+            if not parsed["countries"]:
+                skipped += 1
+                continue
+            for code in parsed["countries"]:
+                external_id = f"{parsed['annotation']}:{code}"
+                if external_id in seen:
+                    raise ImportDataError(
+                        name,
+                        row.line,
+                        "AnnotationId",
+                        parsed["annotation"],
+                        f"one row per annotation and country (also on line {seen[external_id]})",
+                    )
+                seen[external_id] = row.line
+                batch.append((external_id, code, parsed))
+            if len(batch) >= BATCH_SIZE:
+                writer.write(batch)
+                batch = []
+        writer.write(batch)
+        writer.finish()
     if skipped:
         result.notes.append(f"{skipped} rows name only states the tracker does not hold: skipped.")
     if themes.unmapped:
@@ -190,6 +215,14 @@ def import_uhri(
         result.notes.append(
             f"UHRI themes with no tracker theme (add them to seeds/theme_aliases.csv): {listed}"
         )
+
+
+def _line_estimate(path: Path) -> int:
+    """Lines in a CSV file (an upper bound on its rows) for the progress bar; 0 otherwise."""
+    if not sys.stderr.isatty():
+        return 0
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
 
 
 def _parse(name, row, countries: CountryNames, bodies: Bodies, themes: ThemeNames) -> dict:
@@ -265,161 +298,224 @@ def _slug(text: str) -> str:
     return slugify(text.replace("/", "-").replace(".", "-"))[:90]
 
 
-def _sources(entries, result: ImportResult, reason: str) -> dict[str, int]:
-    """Source id per document symbol: the one the tracker has, or a new UN-document source."""
-    existing = dict(m.Source.objects.exclude(symbol="").order_by("pk").values_list("symbol", "pk"))
-    keys = set(m.Source.objects.values_list("key", flat=True))
-    wanted: dict[str, object] = {}
-    for _external_id, _code, parsed in entries:
-        symbol = parsed["symbol"]
-        if symbol in existing:
-            continue
-        # A document's date is the earliest its annotations give.
-        dates = [d for d in (wanted.get(symbol), parsed["issued"]) if d]
-        wanted[symbol] = min(dates) if dates else None
-    new = []
-    for symbol, issued in wanted.items():
-        key = f"doc-{_slug(symbol)}"
-        if key in keys:
-            key = f"{key}-{hashlib.sha1(symbol.encode()).hexdigest()[:6]}"
-        keys.add(key)
-        new.append(
-            m.Source(
+class _Writer:
+    """Writes batches of parsed rows: sources and reviews first, then concerns with history."""
+
+    def __init__(self, result: ImportResult, reason: str, status: str, fulltext: FulltextPaused):
+        self.result, self.reason, self.status, self.fulltext = result, reason, status, fulltext
+        self.now = timezone.now()
+        self.source_ids = dict(
+            m.Source.objects.exclude(symbol="").order_by("pk").values_list("symbol", "pk")
+        )
+        self.source_keys = set(m.Source.objects.values_list("key", flat=True))
+        self.review_ids = {
+            (symbol, country): pk
+            for symbol, country, pk in m.Review.objects.values_list("symbol", "country_id", "pk")
+        }
+        self.review_keys = set(m.Review.objects.values_list("key", flat=True))
+        self.symbols: set[str] = set()
+        self.pairs: set[tuple[str, str]] = set()
+        self.new_sources: dict[str, object] = {}  # symbol -> date given, of sources made here
+        self.earlier: dict[str, object] = {}  # symbol -> an earlier date a later batch gave
+        self.concern_keys: set[str] = set()
+        fields = [f for f in m.Concern._meta.concrete_fields if not isinstance(f, AutoField)]
+        self.columns = [f.attname for f in fields]
+        self.defaults = {f.attname: f.get_default() for f in fields}
+        ops = connection.ops
+        self.stamp = ops.adapt_datetimefield_value(self.now)
+        self.adapt_day = ops.adapt_datefield_value
+
+    def write(self, entries) -> None:
+        if entries:
+            self._sources(entries)
+            self._reviews(entries)
+            self._concerns(entries)
+
+    def finish(self) -> None:
+        """Counts, and the dates of documents whose earliest annotation came in a later batch."""
+        fix = []
+        for source in m.Source.objects.filter(symbol__in=list(self.earlier)):
+            source.published_on = self.earlier[source.symbol]
+            source.published_on_precision = m.Precision.DAY
+            fix.append(source)
+        if fix:
+            bulk_update_with_history(
+                fix,
+                m.Source,
+                ["published_on", "published_on_precision"],
+                default_change_reason=self.reason,
+            )
+        result = self.result
+        result.count("sources", "created", len(self.new_sources))
+        result.count("sources", "unchanged", len(self.symbols) - len(self.new_sources))
+        made = result.counts.get("reviews", {}).get("created", 0)
+        result.count("reviews", "unchanged", len(self.pairs) - made)
+
+    def _sources(self, entries) -> None:
+        """A source per document symbol: the one the tracker has, or a new UN-document source."""
+        wanted: dict[str, object] = {}
+        for _external_id, _code, parsed in entries:
+            symbol, issued = parsed["symbol"], parsed["issued"]
+            self.symbols.add(symbol)
+            if symbol in self.source_ids:
+                # A document's date is the earliest its annotations give, in any batch.
+                if symbol in self.new_sources and issued:
+                    best = self.earlier.get(symbol, self.new_sources[symbol])
+                    if best is None or issued < best:
+                        self.earlier[symbol] = issued
+                continue
+            dates = [d for d in (wanted.get(symbol), issued) if d]
+            wanted[symbol] = min(dates) if dates else None
+        new = []
+        for symbol, issued in wanted.items():
+            key = f"doc-{_slug(symbol)}"
+            if key in self.source_keys:
+                key = f"{key}-{hashlib.sha1(symbol.encode()).hexdigest()[:6]}"
+            self.source_keys.add(key)
+            new.append(
+                m.Source(
+                    key=key,
+                    title=f"UN document {symbol}",
+                    kind=m.Source.Kind.UN_DOCUMENT,
+                    publisher="United Nations",
+                    symbol=symbol,
+                    published_on=issued,
+                    published_on_precision=m.Precision.DAY if issued else "",
+                    url=f"https://undocs.org/{symbol}",
+                    status=m.Editorial.PUBLISHED,
+                )
+            )
+            self.new_sources[symbol] = issued
+        for source in bulk_create_with_history(
+            new, m.Source, batch_size=BATCH_SIZE, default_change_reason=self.reason
+        ):
+            self.source_ids[source.symbol] = source.pk
+
+    def _reviews(self, entries) -> None:
+        """A review per (symbol, country): existing reviews are kept as they are."""
+        new: dict[tuple[str, str], m.Review] = {}
+        for _external_id, code, parsed in entries:
+            pair = (parsed["symbol"], code)
+            self.pairs.add(pair)
+            if pair in self.review_ids or pair in new:
+                continue
+            key = f"uhri-{_slug(parsed['symbol'])}-{code.lower()}"
+            if key in self.review_keys:
+                key = f"{key}-{hashlib.sha1(parsed['symbol'].encode()).hexdigest()[:6]}"
+            self.review_keys.add(key)
+            new[pair] = m.Review(
                 key=key,
-                title=f"UN document {symbol}",
-                kind=m.Source.Kind.UN_DOCUMENT,
-                publisher="United Nations",
-                symbol=symbol,
-                published_on=issued,
-                published_on_precision=m.Precision.DAY if issued else "",
-                url=f"https://undocs.org/{symbol}",
-                status=m.Editorial.PUBLISHED,
+                body_id=parsed["body"],
+                country_id=code,
+                symbol=parsed["symbol"],
+                adopted_on=parsed["issued"],
+                adopted_on_precision=m.Precision.DAY if parsed["issued"] else "",
+                source_id=self.source_ids[parsed["symbol"]],
+                locator="UHRI export",
+                status=self.status,
+            )
+        created = bulk_create_with_history(
+            list(new.values()), m.Review, batch_size=BATCH_SIZE, default_change_reason=self.reason
+        )
+        for review in created:
+            self.review_ids[(review.symbol, review.country_id)] = review.pk
+        self.result.count("reviews", "created", len(new))
+
+    def _concerns(self, entries) -> None:
+        """Insert new concerns, update changed ones, each with history rows and theme links.
+
+        Queries per batch: the batch's existing concerns, their themes, taken keys; then the
+        writes. New rows go in as value tuples through one prepared statement.
+        """
+        through = m.Concern.themes.through
+        current = {
+            c.external_id: c
+            for c in m.Concern.objects.filter(external_id__in=[e[0] for e in entries])
+            .order_by()
+            .only("pk", "key", "external_id", "status", *CONCERN_FIELDS)
+        }
+        current_themes: dict[int, set[str]] = {}
+        if current:
+            pks = [c.pk for c in current.values()]
+            for concern_id, theme_id in through.objects.filter(concern_id__in=pks).values_list(
+                "concern_id", "theme_id"
+            ):
+                current_themes.setdefault(concern_id, set()).add(theme_id)
+        wanted_keys = {
+            e[0]: f"uhri-{slugify(e[0].replace(':', '-'))}" for e in entries if e[0] not in current
+        }
+        taken = set(
+            m.Concern.objects.filter(key__in=list(wanted_keys.values())).values_list(
+                "key", flat=True
             )
         )
-    for source in bulk_create_with_history(
-        new, m.Source, batch_size=BATCH_SIZE, default_change_reason=reason
-    ):
-        existing[source.symbol] = source.pk
-    result.count("sources", "created", len(new))
-    result.count("sources", "unchanged", len({e[2]["symbol"] for e in entries}) - len(new))
-    return existing
-
-
-def _reviews(entries, source_ids, status, result: ImportResult, reason: str):
-    """Review id per (symbol, country): existing reviews are kept as they are; missing ones made."""
-    existing = {
-        (symbol, country): pk
-        for symbol, country, pk in m.Review.objects.values_list("symbol", "country_id", "pk")
-    }
-    keys = set(m.Review.objects.values_list("key", flat=True))
-    new: dict[tuple[str, str], m.Review] = {}
-    for _external_id, code, parsed in entries:
-        pair = (parsed["symbol"], code)
-        if pair in existing or pair in new:
-            continue
-        key = f"uhri-{_slug(parsed['symbol'])}-{code.lower()}"
-        if key in keys:
-            key = f"{key}-{hashlib.sha1(parsed['symbol'].encode()).hexdigest()[:6]}"
-        keys.add(key)
-        new[pair] = m.Review(
-            key=key,
-            body_id=parsed["body"],
-            country_id=code,
-            symbol=parsed["symbol"],
-            adopted_on=parsed["issued"],
-            adopted_on_precision=m.Precision.DAY if parsed["issued"] else "",
-            source_id=source_ids[parsed["symbol"]],
-            locator="UHRI export",
-            status=status,
-        )
-    created = bulk_create_with_history(
-        list(new.values()), m.Review, batch_size=BATCH_SIZE, default_change_reason=reason
-    )
-    for review in created:
-        existing[(review.symbol, review.country_id)] = review.pk
-    result.count("reviews", "created", len(new))
-    pairs = {(e[2]["symbol"], e[1]) for e in entries}
-    result.count("reviews", "unchanged", len(pairs) - len(new))
-    return existing
-
-
-def _concerns(entries, source_ids, review_ids, status, result: ImportResult, reason: str) -> None:
-    through = m.Concern.themes.through
-    current = {
-        c.external_id: c
-        for c in m.Concern.objects.filter(external_id__isnull=False)
-        .order_by()
-        .only("pk", "key", "external_id", "status", *CONCERN_FIELDS)
-    }
-    current_themes: dict[int, set[str]] = {}
-    for concern_id, theme_id in through.objects.filter(
-        concern__external_id__isnull=False
-    ).values_list("concern_id", "theme_id"):
-        current_themes.setdefault(concern_id, set()).add(theme_id)
-    keys = set(m.Concern.objects.values_list("key", flat=True))
-    now = timezone.now()
-    new, changed, theme_rows, retheme = [], [], [], {}
-    for external_id, code, parsed in progress(entries, len(entries), "uhri"):
-        values = {
-            "review_id": review_ids[(parsed["symbol"], code)],
-            "body_id": parsed["body"],
-            "country_id": code,
-            "issued_on": parsed["issued"],
-            "issued_on_precision": m.Precision.DAY if parsed["issued"] else "",
-            "kind": parsed["kind"],
-            "summary": parsed["text"],
-            "affected_groups": parsed["affected"],
-            "source_id": source_ids[parsed["symbol"]],
-            "locator": f"UHRI annotation {parsed['annotation']}",
-        }
-        concern = current.get(external_id)
-        if concern is None:
-            key = f"uhri-{slugify(external_id.replace(':', '-'))}"
-            if key in keys:
-                raise ImportDataError(
-                    parsed["file"],
-                    parsed["line"],
-                    "AnnotationId",
-                    parsed["annotation"],
-                    f"an annotation whose record key {key} is free",
-                )
-            keys.add(key)
-            concern = m.Concern(key=key, external_id=external_id, status=status, **values)
-            new.append(concern)
-            retheme[external_id] = parsed["themes"]
-            continue
-        dirty = any(getattr(concern, f) != v for f, v in values.items())
-        if dirty:
-            for f, v in values.items():
-                setattr(concern, f, v)
-            concern.updated_at = now
-            changed.append(concern)
-        if current_themes.get(concern.pk, set()) != parsed["themes"]:
-            retheme[external_id] = parsed["themes"]
-            if not dirty:
-                concern.updated_at = now
+        new_rows, new_themes, changed, retheme = [], {}, [], {}
+        for external_id, code, parsed in entries:
+            values = {
+                "review_id": self.review_ids[(parsed["symbol"], code)],
+                "body_id": parsed["body"],
+                "country_id": code,
+                "issued_on": parsed["issued"],
+                "issued_on_precision": m.Precision.DAY if parsed["issued"] else "",
+                "kind": parsed["kind"],
+                "summary": parsed["text"],
+                "affected_groups": parsed["affected"],
+                "source_id": self.source_ids[parsed["symbol"]],
+                "locator": f"UHRI annotation {parsed['annotation']}",
+            }
+            concern = current.get(external_id)
+            if concern is None:
+                key = wanted_keys[external_id]
+                if key in taken or key in self.concern_keys:
+                    raise ImportDataError(
+                        parsed["file"],
+                        parsed["line"],
+                        "AnnotationId",
+                        parsed["annotation"],
+                        f"an annotation whose record key {key} is free",
+                    )
+                self.concern_keys.add(key)
+                row = {**self.defaults, **values}
+                row.update(key=key, external_id=external_id, status=self.status)
+                row["created_at"] = row["updated_at"] = self.stamp
+                if row["issued_on"] is not None:
+                    row["issued_on"] = self.adapt_day(row["issued_on"])
+                new_rows.append(tuple(row[c] for c in self.columns))
+                new_themes[external_id] = parsed["themes"]
+                continue
+            dirty = any(getattr(concern, f) != v for f, v in values.items())
+            if dirty:
+                for f, v in values.items():
+                    setattr(concern, f, v)
+            if current_themes.get(concern.pk, set()) != parsed["themes"]:
+                retheme[concern.pk] = parsed["themes"]
+            if dirty or concern.pk in retheme:
+                concern.updated_at = self.now
                 changed.append(concern)
-        if not dirty and external_id not in retheme:
-            result.count("concerns", "unchanged")
+            else:
+                self.result.count("concerns", "unchanged")
 
-    create_with_history(m.Concern, new, unique="external_id", reason=reason)
-    if changed:
-        bulk_update_with_history(
-            changed,
-            m.Concern,
-            [*CONCERN_FIELDS, "updated_at"],
-            batch_size=BATCH_SIZE,
-            default_change_reason=reason,
-        )
-    by_external = {c.external_id: c.pk for c in new}
-    by_external.update({c.external_id: c.pk for c in changed})
-    stale = [by_external[e] for e in retheme if e in current]
-    for start in range(0, len(stale), BATCH_SIZE):
-        through.objects.filter(concern_id__in=stale[start : start + BATCH_SIZE]).delete()
-    for external_id, slugs in retheme.items():
-        concern_id = by_external[external_id]
-        theme_rows.extend((concern_id, slug) for slug in sorted(slugs))
-    # The link table's columns after its id: concern, theme.
-    insert_rows(through, theme_rows, tuples=True)
-    result.count("concerns", "created", len(new))
-    result.count("concerns", "updated", len(changed))
+        new_pks: dict[str, int] = {}
+        if new_rows:
+            insert_rows(m.Concern, new_rows, tuples=True)
+            new_pks = dict(
+                m.Concern.objects.filter(external_id__in=list(new_themes)).values_list(
+                    "external_id", "pk"
+                )
+            )
+            self.fulltext.index(list(new_pks.values()))
+        if changed:
+            m.Concern.objects.bulk_update(changed, [*CONCERN_FIELDS, "updated_at"])
+        changed_pks = [c.pk for c in changed]
+        stale = list(retheme)
+        if stale:
+            through.objects.filter(concern_id__in=stale).delete()
+        links = [(new_pks[e], slug) for e, slugs in new_themes.items() for slug in sorted(slugs)]
+        links += [(pk, slug) for pk, slugs in retheme.items() for slug in sorted(slugs)]
+        # The link table's columns after its id: concern, theme.
+        insert_rows(through, links, tuples=True)
+        for pks, kind in ((list(new_pks.values()), "+"), (changed_pks, "~")):
+            history_from_rows(m.Concern, pks, history_type=kind, date=self.now, reason=self.reason)
+        m2m_history_from_rows(m.Concern, "themes", [*new_pks.values(), *changed_pks], date=self.now)
+        self.result.count("concerns", "created", len(new_rows))
+        self.result.count("concerns", "updated", len(changed))
