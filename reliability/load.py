@@ -277,18 +277,21 @@ def run_load(args, port: int, token: str, source: int, env: dict, backend: str) 
     statuses: dict[int, int] = {}
     outage = {"answered_503": 0, "bad_503": [], "slowest_503_seconds": 0.0, "ok_after_restart": 0}
     window = {"down_from": None, "up_at": None}
-    deadline = time.monotonic() + args.duration
+    origin = time.monotonic()
+    deadline = origin + args.duration
     counter = itertools.count()
 
-    def in_outage(at: float) -> bool:
-        # From the stop until a few seconds after the start: the app may answer 503 meanwhile.
+    def in_outage(at: float, seconds: float) -> bool:
+        # A request that was still waiting or running when the server stopped, or that started
+        # before a few seconds after it came back, may answer 503.
         down_from, up_at = window["down_from"], window["up_at"]
-        return down_from is not None and at >= down_from and (up_at is None or at < up_at + 5)
+        overlaps = down_from is not None and at + seconds >= down_from
+        return overlaps and (up_at is None or at < up_at + 5)
 
     def record(path: str, status: int, kind: str, body: bytes, seconds: float, at: float):
         with lock:
             statuses[status] = statuses.get(status, 0) + 1
-            if status == 503 and in_outage(at):
+            if status == 503 and in_outage(at, seconds):
                 outage["answered_503"] += 1
                 outage["slowest_503_seconds"] = max(outage["slowest_503_seconds"], seconds)
                 want = "application/json" if path.startswith("/api/") else "text/html"
@@ -296,7 +299,7 @@ def run_load(args, port: int, token: str, source: int, env: dict, backend: str) 
                     outage["bad_503"].append(f"{path} {kind}")
                 return
             if status >= 500 or status == 429 or status == 0:
-                failures.append(f"{status} {path}")
+                failures.append(f"{status} {path} at {at - origin:.1f} s")
                 return
             latencies.append(seconds)
             if window["up_at"] is not None and at > window["up_at"]:
@@ -317,47 +320,60 @@ def run_load(args, port: int, token: str, source: int, env: dict, backend: str) 
     write_latencies: list[float] = []
     auth = {"Authorization": f"Token {token}"}
 
-    def writer():
-        number, last = 0, {}
-        while time.monotonic() < deadline:
-            tick = time.monotonic()
-            number += 1
-            key = f"load-claim-{number}"
-            summary = f"Claim written under load, version {number}."
-            at = time.monotonic()
-            if number % 2 or not last:
-                body = {
-                    "key": key,
-                    "country": "KAZ",
-                    "kind": "law",
-                    "summary": summary,
-                    "stated_on": "2024-01-01",
-                    "stated_on_precision": "day",
-                    "source": source,
-                    "status": "published",
-                }
-                method, path, ok = "POST", "/api/claims/", 201
-            else:
-                # Patch the claim created last: its summary must read the newest version.
-                key = last["key"]
-                method, path, ok = "PATCH", f"/api/claims/{last['id']}/", 200
-                body = {"summary": summary}
-            try:
-                status, kind, content, seconds = request(port, method, path, body, auth)
-            except OSError as exc:
-                status, kind, content, seconds = 0, "", str(exc).encode(), 0.0
-            if status == ok:
+    unpatched: list[tuple[str, int]] = []  # acknowledged claims not patched yet
+    write_threads: list[threading.Thread] = []
+
+    def write(number: int):
+        # Odd writes create a claim; even ones patch a claim created earlier, each claim at most
+        # once, so concurrent writes cannot overtake each other on the same row.
+        key = f"load-claim-{number}"
+        summary = f"Claim written under load, version {number}."
+        with lock:
+            target = unpatched.pop(0) if number % 2 == 0 and unpatched else None
+        if target is None:
+            body = {
+                "key": key,
+                "country": "KAZ",
+                "kind": "law",
+                "summary": summary,
+                "stated_on": "2024-01-01",
+                "stated_on_precision": "day",
+                "source": source,
+                "status": "published",
+            }
+            method, path, ok = "POST", "/api/claims/", 201
+        else:
+            key = target[0]
+            method, path, ok = "PATCH", f"/api/claims/{target[1]}/", 200
+            body = {"summary": summary}
+        at = time.monotonic()
+        try:
+            status, kind, content, seconds = request(port, method, path, body, auth)
+        except OSError as exc:
+            status, kind, content, seconds = 0, "", str(exc).encode(), 0.0
+        if status == ok:
+            with lock:
+                acknowledged[key] = summary
+                write_latencies.append(seconds)
                 if method == "POST":
-                    last.update(key=key, id=json.loads(content)["id"])
+                    unpatched.append((key, json.loads(content)["id"]))
+        else:
+            record(f"{path} ({method})", status, kind, content, seconds, at)
+            if status not in (0, 429) and status < 500:
                 with lock:
-                    acknowledged[key] = summary
-                    write_latencies.append(seconds)
-            else:
-                record(f"{method} {path}", status, kind, content, seconds, at)
-                if status != 503:
-                    with lock:
-                        failures.append(f"write {status} {content[:200]!r}")
-            time.sleep(max(0.0, 1.0 - (time.monotonic() - tick)))
+                    failures.append(f"{method} {status} {content[:200]!r}")
+
+    def writer():
+        # One write a second whatever the latency: each write runs in its own thread.
+        number = 0
+        while time.monotonic() < deadline:
+            number += 1
+            thread = threading.Thread(target=write, args=(number,))
+            thread.start()
+            write_threads.append(thread)
+            time.sleep(1.0)
+        for thread in write_threads:
+            thread.join()
 
     def restarter():
         postgres = Postgres(env["DATABASE_URL"])
@@ -367,6 +383,8 @@ def run_load(args, port: int, token: str, source: int, env: dict, backend: str) 
         time.sleep(args.down_seconds)
         postgres.start()
         window["up_at"] = time.monotonic()
+        outage["down_at_second"] = round(window["down_from"] - origin, 1)
+        outage["up_at_second"] = round(window["up_at"] - origin, 1)
 
     threads = [threading.Thread(target=reader) for _ in range(args.clients)]
     threads.append(threading.Thread(target=writer))
