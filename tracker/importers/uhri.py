@@ -38,6 +38,7 @@ from tracker.importers.base import (
     history_from_rows,
     insert_rows,
     json_rows,
+    last_history_id,
     m2m_history_from_rows,
     normal,
     parse_day,
@@ -48,6 +49,9 @@ from tracker.importers.base import (
     split_multi,
     table_records,
 )
+
+# Rows parsed before each round of writes: fewer rounds cost fewer queries; memory grows with it.
+ROWS_PER_WRITE = 10000
 
 # Header (folded by ``normal`` without spaces) -> the column it stands for.
 HEADERS = {
@@ -174,7 +178,7 @@ def import_uhri(
 ) -> None:
     """Create or update reviews, concerns and document sources from a UHRI export.
 
-    The file is read and written in batches of ``BATCH_SIZE`` rows, so memory does not grow
+    The file is read and written in rounds of ``ROWS_PER_WRITE`` rows, so memory does not grow
     with the file; the caller's transaction makes the whole file one change.
     """
     name = name or path.name
@@ -203,7 +207,7 @@ def import_uhri(
                     )
                 seen[external_id] = row.line
                 batch.append((external_id, code, parsed))
-            if len(batch) >= BATCH_SIZE:
+            if len(batch) >= ROWS_PER_WRITE:
                 writer.write(batch)
                 batch = []
         writer.write(batch)
@@ -296,6 +300,24 @@ def _parse(name, row, countries: CountryNames, bodies: Bodies, themes: ThemeName
 
 def _slug(text: str) -> str:
     return slugify(text.replace("/", "-").replace(".", "-"))[:90]
+
+
+def _lookup(column: str, values: list[str]) -> dict[str, int]:
+    """Concern ids by ``column`` (``external_id`` or ``key``) for those of ``values`` present.
+
+    Plain SQL: the ORM's preparation of thousands of parameters per batch cost more than the
+    query itself.
+    """
+    found = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), BATCH_SIZE):
+            chunk = values[start : start + BATCH_SIZE]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT {column}, id FROM tracker_concern WHERE {column} IN ({marks})", chunk
+            )
+            found.update(cursor.fetchall())
+    return found
 
 
 class _Writer:
@@ -428,12 +450,15 @@ class _Writer:
         writes. New rows go in as value tuples through one prepared statement.
         """
         through = m.Concern.themes.through
-        current = {
-            c.external_id: c
-            for c in m.Concern.objects.filter(external_id__in=[e[0] for e in entries])
-            .order_by()
-            .only("pk", "key", "external_id", "status", *CONCERN_FIELDS)
-        }
+        known = _lookup("external_id", [e[0] for e in entries])
+        current = {}
+        if known:  # a first import of these rows skips the fuller query
+            current = {
+                c.external_id: c
+                for c in m.Concern.objects.filter(pk__in=list(known.values()))
+                .order_by()
+                .only("pk", "key", "external_id", "status", *CONCERN_FIELDS)
+            }
         current_themes: dict[int, set[str]] = {}
         if current:
             pks = [c.pk for c in current.values()]
@@ -444,11 +469,7 @@ class _Writer:
         wanted_keys = {
             e[0]: f"uhri-{slugify(e[0].replace(':', '-'))}" for e in entries if e[0] not in current
         }
-        taken = set(
-            m.Concern.objects.filter(key__in=list(wanted_keys.values())).values_list(
-                "key", flat=True
-            )
-        )
+        taken = _lookup("key", list(wanted_keys.values()))
         new_rows, new_themes, changed, retheme = [], {}, [], {}
         for external_id, code, parsed in entries:
             values = {
@@ -498,11 +519,7 @@ class _Writer:
         new_pks: dict[str, int] = {}
         if new_rows:
             insert_rows(m.Concern, new_rows, tuples=True)
-            new_pks = dict(
-                m.Concern.objects.filter(external_id__in=list(new_themes)).values_list(
-                    "external_id", "pk"
-                )
-            )
+            new_pks = _lookup("external_id", list(new_themes))
             self.fulltext.index(list(new_pks.values()))
         if changed:
             m.Concern.objects.bulk_update(changed, [*CONCERN_FIELDS, "updated_at"])
@@ -514,8 +531,9 @@ class _Writer:
         links += [(pk, slug) for pk, slugs in retheme.items() for slug in sorted(slugs)]
         # The link table's columns after its id: concern, theme.
         insert_rows(through, links, tuples=True)
+        after = last_history_id(m.Concern)
         for pks, kind in ((list(new_pks.values()), "+"), (changed_pks, "~")):
             history_from_rows(m.Concern, pks, history_type=kind, date=self.now, reason=self.reason)
-        m2m_history_from_rows(m.Concern, "themes", [*new_pks.values(), *changed_pks], date=self.now)
+        m2m_history_from_rows(m.Concern, "themes", [*new_pks.values(), *changed_pks], after=after)
         self.result.count("concerns", "created", len(new_rows))
         self.result.count("concerns", "updated", len(changed))
