@@ -175,3 +175,78 @@ def test_dry_run_saves_nothing(reference):
     output = run(SAMPLES / "uhri_export.csv", "--dry-run")
     assert "concerns: 5 created" in output
     assert not m.Concern.objects.exists()
+
+
+def fts_is_consistent() -> bool:
+    """FTS5's own check that the index matches the concern table (raises when it does not)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tracker_concern_fts(tracker_concern_fts) VALUES ('integrity-check')"
+        )
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'tracker_concern_fts_insert'")
+        return cursor.fetchone() is not None
+
+
+def test_imported_concerns_are_found_by_search_and_later_saves_are_indexed(reference):
+    run(SAMPLES / "uhri_export.csv")
+    found = m.Concern.objects.search("discord journalists")
+    assert list(found.values_list("external_id", flat=True)) == ["a1f0c3e2-0001:KAZ"]
+    assert fts_is_consistent()
+    # The insert trigger the import set aside is back: a concern saved afterwards is indexed.
+    later = m.Concern.objects.get(external_id="a1f0c3e2-0002:KAZ")
+    later.pk, later.key, later.external_id = None, "by-hand", None
+    later.summary = "Overcrowded prisons."
+    later.save()
+    assert list(m.Concern.objects.search("overcrowded").values_list("key", flat=True)) == [
+        "by-hand"
+    ]
+
+
+def test_a_failed_import_after_some_writes_leaves_the_search_index_as_it_was(
+    reference, monkeypatch
+):
+    from tracker.importers import uhri
+
+    run(SAMPLES / "uhri_old_headers.csv")
+    # One row per round of writes: the good row on line 2 is written before line 3 fails.
+    monkeypatch.setattr(uhri, "ROWS_PER_WRITE", 1)
+    with pytest.raises(CommandError, match="line 3"):
+        run(SAMPLES / "uhri_bad_date.csv")
+    assert m.Concern.objects.count() == 1
+    assert fts_is_consistent()
+    assert m.Concern.objects.search("first good row").count() == 0
+    assert m.Concern.objects.search("parliament").count() == 1
+
+
+def test_written_in_small_rounds_the_result_is_the_same(reference, monkeypatch):
+    from tracker.importers import uhri
+
+    monkeypatch.setattr(uhri, "ROWS_PER_WRITE", 1)
+    output = run(SAMPLES / "uhri_export.csv")
+    assert "concerns: 5 created" in output
+    assert "reviews: 4 created, 0 updated, 0 unchanged" in output
+    assert "sources: 3 created, 0 updated, 0 unchanged" in output
+    assert "concerns: 0 created, 0 updated, 5 unchanged" in run(SAMPLES / "uhri_export.csv")
+
+
+def test_history_rows_record_the_import_and_the_theme_links(reference, tmp_path):
+    run(SAMPLES / "uhri_export.csv")
+    concern = m.Concern.objects.get(external_id="a1f0c3e2-0002:KAZ")
+    created = concern.history.get()
+    assert created.history_type == "+"
+    assert created.history_change_reason == "import uhri: uhri_export.csv"
+    assert created.summary == concern.summary
+    assert [t.theme_id for t in created.themes.all()] == ["peaceful-assembly"]
+    text = (SAMPLES / "uhri_export.csv").read_text()
+    edited = tmp_path / "v2.csv"
+    edited.write_text(
+        text.replace("Freedom of peaceful assembly", "Freedom of opinion and expression")
+    )
+    assert "concerns: 0 created, 1 updated, 4 unchanged" in run(edited)
+    changed = concern.history.order_by("-history_id").first()
+    assert changed.history_type == "~"
+    assert [t.theme_id for t in changed.themes.all()] == ["freedom-of-expression"]
+    # The earlier history row keeps the links it had.
+    assert [t.theme_id for t in created.themes.all()] == ["peaceful-assembly"]
