@@ -27,6 +27,20 @@ class ExportError(ValueError):
     """A kind or filter the export cannot take; the message says what was expected."""
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(text: str) -> str:
+    """``text`` with a leading ``'`` when a spreadsheet would otherwise read it as a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def formula_unquote(text: str) -> str:
+    """Undo ``formula_safe`` when reading a CSV the tracker wrote."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
+
+
 def kinds() -> dict[str, tuple[type[models.Model], tuple[str, ...]]]:
     """Export kinds by name (``countries``, ``concerns``, ...), in load order."""
     return {kind: (model, natural_key) for kind, model, natural_key in KINDS}
@@ -164,7 +178,8 @@ def to_csv(kind: str, queryset, *, base_url: str | None = None) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for row in rows(kind, queryset, base_url=base_url):
-        writer.writerow([";".join(v) if isinstance(v, list) else v for v in row.values()])
+        cells = (";".join(v) if isinstance(v, list) else v for v in row.values())
+        writer.writerow([formula_safe(cell) for cell in cells])
     return out.getvalue()
 
 

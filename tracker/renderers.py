@@ -12,6 +12,8 @@ import json
 from rest_framework import serializers
 from rest_framework.renderers import BaseRenderer
 
+from tracker.exporters import formula_safe
+
 LIST_SEPARATOR = ";"
 
 
@@ -76,5 +78,5 @@ class CSVRenderer(BaseRenderer):
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=header, restval="", lineterminator="\r\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: formula_safe(v) for k, v in row.items()} for row in rows)
         return out.getvalue().encode(self.charset)

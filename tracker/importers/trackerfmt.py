@@ -62,7 +62,11 @@ def read_document(path: Path, name: str) -> dict[str, list[tuple[int, dict[str, 
     if not table:
         raise ImportDataError(name, 1, "", "", "at least one record")
     kind = _kind_for_header(header, name)
-    return {kind: [(r.line, {k: v for k, v in r.cells.items() if k != "url"}) for r in table]}
+    # Cells the export guarded against spreadsheet formulas get their own text back.
+    unquote = exporters.formula_unquote
+    return {
+        kind: [(r.line, {k: unquote(v) for k, v in r.cells.items() if k != "url"}) for r in table]
+    }
 
 
 def _text(value) -> str:
