@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTEST_DISABLE_PLUGIN_AUTOLOAD := 1
 
-.PHONY: setup run serve test test-sqlite test-postgres test-replica bench lint check-deploy clean messages compilemessages
+.PHONY: setup run serve test test-sqlite test-postgres test-replica reliability bench lint check-deploy clean messages compilemessages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,12 @@ test-postgres:
 ## make test-replica: the read-replica tests against a real primary and streaming replica
 test-replica:
 	scripts/with-postgres-replica $(PY) -m pytest -q tests/test_replica.py
+
+## make reliability: kill -9 of an import, 60 s of load on SQLite and PostgreSQL, PostgreSQL
+## restarted under load (about 4.5 minutes; not in make test, which it would push over budget)
+reliability: setup
+	scripts/ensure-system-packages
+	reliability/run.sh
 
 ## make bench: world-scale benchmarks on SQLite and PostgreSQL, beside Datasette (not in make test)
 bench: setup

@@ -235,7 +235,7 @@ def main() -> int:
     answer = manage(env, "shell", "-c", VERIFY, stdin=json.dumps(list(acknowledged)))
     stored = json.loads(answer.strip().splitlines()[-1])
     lost = [key for key, summary in acknowledged.items() if stored.get(key) != summary]
-    figures["writes_acknowledged"] = len(acknowledged)
+    figures["claims_written"] = len(acknowledged)
     figures["writes_lost"] = len(lost)
 
     problems = []
@@ -412,6 +412,7 @@ def run_load(args, port: int, token: str, source: int, env: dict, backend: str) 
         "p95_ms": round(percentile(latencies, 0.95) * 1000, 1),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
         "max_ms": round(max(latencies, default=0) * 1000, 1),
+        "writes_made": len(write_threads),
         "write_p99_ms": round(percentile(write_latencies, 0.99) * 1000, 1),
         "_acknowledged": acknowledged,
     }
