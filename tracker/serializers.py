@@ -119,6 +119,19 @@ class RecordSerializer(serializers.ModelSerializer):
         names = list(super().get_field_names(declared_fields, info))
         return [n for n in names if n not in self.LAST] + [n for n in self.LAST if n in names]
 
+    def to_internal_value(self, data):
+        # A NUL byte reaches related-key lookups before any field validator runs, and
+        # PostgreSQL refuses it in text with a DataError: refuse it here, field by field.
+        if isinstance(data, dict):
+            nul = {
+                name: ["Null characters are not allowed."]
+                for name, value in data.items()
+                if "\x00" in str(value) or "\x00" in str(name)
+            }
+            if nul:
+                raise serializers.ValidationError(nul)
+        return super().to_internal_value(data)
+
     def validate(self, attrs):
         attrs = super().validate(attrs)
         model = self.Meta.model

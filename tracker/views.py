@@ -54,7 +54,9 @@ def _invalid(form) -> bool:
 
 def _by_code(codes: list[str]) -> tuple[list[m.Country], list[str]]:
     """Countries in the order asked for (one query), and the codes that match none."""
-    found = {c.code: c for c in m.Country.objects.filter(code__in=codes)}
+    # A NUL byte matches no code, and PostgreSQL refuses it in a query: leave it out of one.
+    lookup = [c for c in codes if "\x00" not in c]
+    found = {c.code: c for c in m.Country.objects.filter(code__in=lookup)}
     return [found[c] for c in codes if c in found], [c for c in codes if c not in found]
 
 
