@@ -388,7 +388,8 @@ def _adapter(field, connection):
 
 
 def insert_rows(model, objs, connection=None, *, tuples: bool = False) -> None:
-    """INSERT ``objs`` with one prepared statement per batch (``executemany``).
+    """INSERT ``objs`` with one prepared statement per batch (``executemany``; on PostgreSQL,
+    value tuples go through ``COPY``).
 
     The ORM's ``bulk_create`` prepares every value through several layers per field, which
     dominates the time of an import of hundreds of thousands of rows; values here are already
@@ -409,6 +410,14 @@ def insert_rows(model, objs, connection=None, *, tuples: bool = False) -> None:
     )
     plan = [(f.attname, _adapter(f, connection)) for f in fields]
     with connection.cursor() as cursor:
+        if tuples and connection.vendor == "postgresql":
+            # psycopg's executemany still costs a round of protocol work per row; COPY streams
+            # all of them (200,000 UHRI rows: 97 s to a fraction of that).
+            columns = ", ".join(quote(f.column) for f in fields)
+            with cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+                for values in objs:
+                    copy.write_row(values)
+            return
         for start in range(0, len(objs), BATCH_SIZE):
             if tuples:
                 cursor.executemany(sql, objs[start : start + BATCH_SIZE])
