@@ -253,3 +253,38 @@ def test_history_rows_record_the_import_and_the_theme_links(reference, tmp_path)
     assert [t.theme_id for t in changed.themes.all()] == ["freedom-of-expression"]
     # The earlier history row keeps the links it had.
     assert [t.theme_id for t in created.themes.all()] == ["peaceful-assembly"]
+
+
+@pytest.mark.parametrize("rows", [5, 60])
+def test_a_round_of_writes_costs_the_same_queries_for_5_or_60_rows(
+    reference, tmp_path, rows, django_assert_num_queries
+):
+    from django.db import connection
+
+    path = tmp_path / "many.csv"
+    lines = ["AnnotationId,Symbol,Text,PublicationDate,Countries,Themes,Body"]
+    lines += [
+        f"q-{i},CCPR/C/KAZ/CO/9,Text {i}.,2020-01-02,Kazakhstan,Freedom of expression,CCPR"
+        for i in range(rows)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    sqlite = connection.vendor == "sqlite"
+    # 1 savepoint opening the import's transaction
+    # 3 countries, bodies, themes (name lookups)
+    # 2 SQLite only: read the FTS insert trigger's SQL, drop it
+    # 4 sources by symbol, source keys, reviews by (symbol, country), review keys
+    # 2 insert the new source, its history row
+    # 2 insert the new review, its history row
+    # 2 concerns already there by external id, record keys already taken
+    # 1 insert the new concerns (one executemany)
+    # 1 their ids by external id
+    # 1 SQLite only: index their text in the FTS table
+    # 1 insert their theme links (one executemany)
+    # 1 the last history id before this round's history
+    # 1 history rows, copied from the concerns
+    # 1 theme-link history rows, copied from the links
+    # 1 SQLite only: create the FTS insert trigger again
+    # 1 release the savepoint
+    with django_assert_num_queries(25 if sqlite else 21):
+        run(path)
+    assert m.Concern.objects.count() == rows
