@@ -295,3 +295,19 @@ def test_a_round_of_writes_costs_the_same_queries_for_5_or_60_rows(
     with django_assert_num_queries(27 if sqlite else 23):
         run(path)
     assert m.Concern.objects.count() == rows
+
+
+def test_a_byte_that_is_not_utf8_is_reported_on_its_line(reference, tmp_path):
+    good = (SAMPLES / "uhri_export.csv").read_bytes().split(b"\n")
+    good[3] = good[3].replace(b"Adopt", b"Adopt\xe9")  # Latin-1 in a UTF-8 file, line 4
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"\n".join(good))
+    with pytest.raises(CommandError, match=r"latin.csv, line 4: .* expected a UTF-8 text file"):
+        run(path)
+    assert not m.Concern.objects.exists()
+
+
+def test_lines_ending_in_a_bare_carriage_return_are_read(reference, tmp_path):
+    path = tmp_path / "mac.csv"
+    path.write_bytes((SAMPLES / "uhri_export.csv").read_bytes().replace(b"\n", b"\r"))
+    assert "concerns: 5 created" in run(path)

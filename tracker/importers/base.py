@@ -106,28 +106,32 @@ def csv_records(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
 
 
 def csv_file_records(path: Path, name: str) -> Iterator[tuple[int, list[str]]]:
-    """Like ``csv_records``, read from the file as it goes: memory stays flat for any size."""
+    """Like ``csv_records``, read from the file as it goes: memory stays flat for any size.
+
+    Lines are decoded one by one so that a byte that is not UTF-8 is reported on its own line.
+    A file whose lines end in a bare carriage return (old Mac style) is read whole instead.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(65536)
+    if b"\r" in head and b"\n" not in head:
+        yield from csv_records(path.read_bytes(), name)
+        return
 
     def lines(handle):
         # The checks decode_text makes on a whole file, made line by line.
-        number = 0
-        try:
-            for number, text in enumerate(handle, start=1):
-                if "\x00" in text:
-                    raise ImportDataError(
-                        name, number, "", text[:20], "a UTF-8 text file (found NUL bytes)"
-                    )
-                yield text
-        except UnicodeDecodeError as exc:
-            raise ImportDataError(
-                name,
-                number + 1,
-                "",
-                repr(exc.object[exc.start : exc.start + 10]),
-                "a UTF-8 text file",
-            ) from exc
+        for number, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                sample = raw[max(exc.start - 10, 0) : exc.end + 10].decode("latin-1")
+                raise ImportDataError(name, number, "", sample, "a UTF-8 text file") from exc
+            if "\x00" in text:
+                raise ImportDataError(
+                    name, number, "", text[:20], "a UTF-8 text file (found NUL bytes)"
+                )
+            yield text
 
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with open(path, "rb") as handle:
         reader = csv.reader(lines(handle))
         try:
             for cells in reader:
