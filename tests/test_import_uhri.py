@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from tests.factories import BodyFactory, CountryFactory, ThemeFactory
 from tracker import models as m
@@ -311,3 +312,32 @@ def test_lines_ending_in_a_bare_carriage_return_are_read(reference, tmp_path):
     path = tmp_path / "mac.csv"
     path.write_bytes((SAMPLES / "uhri_export.csv").read_bytes().replace(b"\n", b"\r"))
     assert "concerns: 5 created" in run(path)
+
+
+def planner_statistics(table: str) -> int:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if not cursor.fetchone()[0]:
+                return 0
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
+        else:
+            cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = %s", [table])
+        return cursor.fetchone()[0]
+
+
+def test_a_large_import_refreshes_statistics_and_drops_cached_pages(reference, monkeypatch):
+    import tracker.importers
+
+    bumps = []
+    monkeypatch.setattr(tracker.importers, "content_changed", lambda: bumps.append(1))
+    run(SAMPLES / "uhri_export.csv", "--dry-run")
+    assert bumps == [] and planner_statistics("tracker_concern") == 0
+
+    run(SAMPLES / "uhri_export.csv")  # a few rows: below the threshold
+    assert bumps == [1] and planner_statistics("tracker_concern") == 0
+
+    monkeypatch.setattr(tracker.importers, "ANALYZE_AFTER_ROWS", 1)
+    m.Concern.objects.all().delete()
+    run(SAMPLES / "uhri_export.csv")
+    assert bumps == [1, 1] and planner_statistics("tracker_concern") > 0
