@@ -4,7 +4,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export PYTEST_DISABLE_PLUGIN_AUTOLOAD := 1
 
 .PHONY: setup run serve test test-sqlite test-postgres test-replica reliability bench lint check-deploy clean messages compilemessages
 

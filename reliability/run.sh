@@ -6,7 +6,6 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 OUT=var/reliability
 mkdir -p "$OUT"
-export PYTEST_DISABLE_PLUGIN_AUTOLOAD=1
 started=$(date +%s)
 
 echo "== kill -9 of an import halfway (SQLite)"
