@@ -757,6 +757,8 @@ class Claim(EditorialModel):
 
     class Meta:
         ordering = ["-stated_on", "key"]
+        # A country's newest claims (compare page) without reading all of them.
+        indexes = [models.Index(fields=["country", "status", "stated_on"])]
         constraints = [
             date_pair_constraint("claim", "action_on"),
             date_pair_constraint("claim", "stated_on"),
