@@ -192,3 +192,15 @@ class PledgeFactory(EditorialFactory):
     summary = "Raise women's share of decision-making posts to 30%."
     made_on = dt.date(2016, 1, 1)
     made_on_precision = m.Precision.YEAR
+
+
+def uhri_csv(rows: int) -> bytes:
+    """A UHRI export of ``rows`` CAT concerns on Kazakhstan, 40 per document: for imports large
+    enough to show progress."""
+    lines = ["AnnotationId,Symbol,Text,Countries,Body,PublicationDate"]
+    for i in range(rows):
+        lines.append(
+            f"gen-{i:06d},CAT/C/KAZ/CO/{i // 40},Investigate complaint {i} of torture.,"
+            f"Kazakhstan,CAT,2016-12-{1 + i // 40 % 28:02d}"
+        )
+    return ("\n".join(lines) + "\n").encode()

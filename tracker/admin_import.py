@@ -4,25 +4,44 @@ The upload is checked before anything reads it: size (``IMPORT_MAX_BYTES``, defa
 type by content (an .xlsx is a zip holding ``[Content_Types].xml``, an .xls an OLE2 file, CSV
 and JSON UTF-8 text). Between preview and confirm the file waits in a private temporary folder
 under a random token, so the confirmed import reads exactly what was previewed.
+
+Both the preview's dry run and the confirmed import run in a worker thread while the page is
+sent: first its top, then a status line per step of progress ("uhri: 12,000 of 40,000 rows"),
+then the result or the error, then the rest of the page. Plain HTML, no script: a stylesheet
+shows only the newest status line.
 """
 
+import logging
+import queue
 import re
 import secrets
 import shutil
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from tracker.importers import ImportDataError, run_import
-from tracker.importers.base import decode_text, sniff
+from tracker.importers.base import decode_text, progress_listener, sniff
+from tracker.middleware import UNAVAILABLE_MESSAGE, is_database_outage
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 UPLOADS = Path(tempfile.gettempdir()) / "tracker-imports"
@@ -129,48 +148,136 @@ def import_view(request):
             return redirect("admin:tracker_import")
         if not _may_import(request.user, fmt):
             raise PermissionDenied
-        try:
-            result = run_import(
-                fmt,
-                stashed,
-                instrument=request.POST.get("instrument") or None,
-                publish=request.POST.get("publish") == "on",
-            )
-        except ImportDataError as exc:
-            messages.error(request, _("Nothing imported. %(error)s") % {"error": exc})
-        else:
-            messages.success(request, " ".join(result.lines()[:6]))
-            context["result"] = result
-        finally:
-            shutil.rmtree(stashed.parent, ignore_errors=True)
-        context["form"] = UploadForm()
-        context["done"] = True
-        return TemplateResponse(request, "admin/tracker/import.html", context)
+        context.update(done=True, form=UploadForm())
+        return _import_page(
+            request,
+            context,
+            fmt,
+            stashed,
+            instrument=request.POST.get("instrument") or None,
+            publish=request.POST.get("publish") == "on",
+        )
 
     form = UploadForm(request.POST or None, request.FILES or None)
+    context["form"] = form
     if request.method == "POST" and form.is_valid():
         fmt = form.cleaned_data["format"]
         if not _may_import(request.user, fmt):
             raise PermissionDenied
         upload = form.cleaned_data["file"]
         token = _stash(form.cleaned_data["content"], upload.name)
-        try:
-            context["result"] = run_import(
-                fmt,
-                _stashed(token),
-                dry_run=True,
-                instrument=form.cleaned_data["instrument"] or None,
-                publish=form.cleaned_data["publish"],
-            )
-        except ImportDataError as exc:
-            shutil.rmtree(UPLOADS / token, ignore_errors=True)
-            context["error"] = str(exc)
-        else:
-            context["token"] = token
-            context["preview"] = form.cleaned_data
-            context["file_name"] = upload.name
-    context["form"] = form
+        context.update(token=token, preview=form.cleaned_data, file_name=upload.name)
+        return _import_page(
+            request,
+            context,
+            fmt,
+            _stashed(token),
+            dry_run=True,
+            instrument=form.cleaned_data["instrument"] or None,
+            publish=form.cleaned_data["publish"],
+        )
     return TemplateResponse(request, "admin/tracker/import.html", context)
+
+
+def _import_page(request, context: dict, fmt: str, stashed: Path, **options):
+    """The import page, sent while ``run_import`` works in a thread (see the module docstring).
+
+    The upload's folder is removed when the import ends, except after a successful preview,
+    whose confirmation reads it again.
+    """
+    mark = f"import-status-{secrets.token_hex(8)}"
+    page = render_to_string(
+        "admin/tracker/import.html", {**context, "streaming": True, "status_mark": mark}, request
+    )
+    head, tail = page.split(mark)
+    language = translation.get_language()
+    events: queue.Queue = queue.Queue()
+    keep = bool(options.get("dry_run"))
+    worker = threading.Thread(
+        target=_import_in_thread,
+        args=(request, events, fmt, stashed, keep),
+        kwargs=options,
+        name="tracker-import",
+        daemon=True,
+    )
+
+    def stream():
+        with translation.override(language):
+            yield head
+            yield '<div class="import-status" role="status">'
+            yield format_html("<p>{}</p>", _("Reading %(file)s") % {"file": stashed.name})
+            started = time.monotonic()
+            worker.start()  # here, not in the view: the middleware is done with the request
+            while (event := events.get())[0] == "progress":
+                yield _status_line(*event[1])
+            worker.join()
+            outcome, value = event
+            seconds = f"{time.monotonic() - started:.1f}"
+            if outcome == "done":
+                context["result"] = value
+                text = _("%(rows)s rows in %(seconds)s s") % {
+                    "rows": intcomma(value.rows),
+                    "seconds": seconds,
+                }
+            else:
+                context.update(error=value, token=None)
+                text = _("Stopped after %(seconds)s s") % {"seconds": seconds}
+            yield format_html("<p>{}</p>", text)
+            yield "</div>"
+            yield render_to_string("admin/tracker/import_body.html", context, request)
+            yield tail
+
+    response = StreamingHttpResponse(stream(), content_type="text/html; charset=utf-8")
+    response["X-Accel-Buffering"] = "no"  # a proxy such as nginx passes each line on at once
+    return response
+
+
+def _status_line(label: str, done: int, total: int) -> str:
+    """One step of progress as HTML: "uhri: 12,000 of 40,000 rows", with a bar."""
+    if total and done < total:
+        text = _("%(label)s: %(done)s of %(total)s rows") % {
+            "label": label,
+            "done": intcomma(done),
+            "total": intcomma(total),
+        }
+        return format_html('<p>{} <progress max="{}" value="{}"></progress></p>', text, total, done)
+    if total:
+        text = _("%(label)s: %(done)s rows read; finishing") % {
+            "label": label,
+            "done": intcomma(done),
+        }
+    else:
+        text = _("%(label)s: %(done)s rows") % {"label": label, "done": intcomma(done)}
+    return format_html("<p>{}</p>", text)
+
+
+def _import_in_thread(request, events: queue.Queue, fmt: str, stashed: Path, keep: bool, **options):
+    """Run one import and report to ``events``: ("progress", (label, done, total)) per step, then
+    exactly one ("done", result) or ("error", text).
+
+    The view has returned by now, and with it the middleware's hold on the request: the user
+    for the edit history is set here again, and the thread closes its own database connection.
+    """
+    HistoricalRecords.context.request = request
+    progress_listener.set(lambda *step: events.put(("progress", step)))
+    outcome = ("error", _("The import stopped on an unexpected error, which has been logged."))
+    try:
+        outcome = ("done", run_import(fmt, stashed, **options))
+    except ImportDataError as exc:
+        outcome = ("error", str(exc))
+    except Exception as exc:
+        # run_import's transaction was rolled back: nothing was saved.
+        logger.exception("Import of %s (%s) by %s failed", stashed.name, fmt, request.user)
+        if is_database_outage(exc):
+            outcome = ("error", UNAVAILABLE_MESSAGE)
+    finally:
+        try:
+            del HistoricalRecords.context.request
+            connection.close()
+            if not (keep and outcome[0] == "done"):
+                shutil.rmtree(stashed.parent, ignore_errors=True)
+        finally:
+            events.put(outcome)  # the page waits for it
 
 
 _previous_get_urls = admin.site.get_urls

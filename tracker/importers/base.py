@@ -13,7 +13,8 @@ import re
 import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -361,20 +362,44 @@ class CountryNames:
 # Progress --------------------------------------------------------------------------------------
 
 
-def progress(items: Iterable, total: int, label: str, stream=None) -> Iterator:
-    """Yield ``items``, drawing a one-line bar on stderr when it is a terminal."""
+# Who else follows an import's progress: a function taking (label, rows done, rows expected or 0),
+# set by the caller for the duration of one import (the admin streams it to the editor's page).
+progress_listener: ContextVar[Callable[[str, int, int], None] | None] = ContextVar(
+    "tracker_import_progress_listener", default=None
+)
+
+
+def progress_wanted(stream=None) -> bool:
+    """True when someone watches: a terminal for the bar, or a ``progress_listener``."""
     stream = stream or sys.stderr
-    if not total or not getattr(stream, "isatty", lambda: False)():
+    return progress_listener.get() is not None or getattr(stream, "isatty", lambda: False)()
+
+
+def progress(items: Iterable, total: int, label: str, stream=None) -> Iterator:
+    """Yield ``items``, drawing a one-line bar on stderr when it is a terminal, and telling the
+    ``progress_listener``, if any, every 1% of ``total`` (every 1,000 items without a total)
+    and once more at the end."""
+    stream = stream or sys.stderr
+    listener = progress_listener.get()
+    bar = bool(total) and getattr(stream, "isatty", lambda: False)()
+    if not bar and listener is None:
         yield from items
         return
-    step = max(total // 100, 1)
+    step = max(total // 100, 1) if total else 1000
+    number = 0
     for number, item in enumerate(items, start=1):
         if number % step == 0 or number == total:
-            filled = 30 * number // total
-            stream.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {number}/{total}")
-            stream.flush()
+            if bar:
+                filled = 30 * min(number, total) // total
+                stream.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {number}/{total}")
+                stream.flush()
+            if listener:
+                listener(label, number, total)
         yield item
-    stream.write("\n")
+    if bar:
+        stream.write("\n")
+    if listener:
+        listener(label, number, number)
 
 
 # Fast bulk writes ------------------------------------------------------------------------------
@@ -457,12 +482,24 @@ def history_from_rows(model, pks: list, *, history_type: str, date, reason: str)
     head = (
         f"INSERT INTO {quote(history._meta.db_table)} ({columns}, history_date, "
         f"history_change_reason, history_type, history_user_id) "
-        f"SELECT {columns}, %s, %s, %s, NULL FROM {quote(model._meta.db_table)} "
+        f"SELECT {columns}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} "
     )
     stamp = connection.ops.adapt_datetimefield_value(date)
+    user = history_user_id()
     with connection.cursor() as cursor:
         for chunk, marks in _in_chunks(pks):
-            cursor.execute(f"{head} WHERE id IN ({marks})", [stamp, reason, history_type, *chunk])
+            cursor.execute(
+                f"{head} WHERE id IN ({marks})", [stamp, reason, history_type, user, *chunk]
+            )
+
+
+def history_user_id() -> int | None:
+    """The signed-in user an import runs for, as django-simple-history finds it (the request
+    its middleware, or the admin's import thread, put in ``HistoricalRecords.context``)."""
+    from simple_history.models import HistoricalRecords
+
+    user = getattr(getattr(HistoricalRecords.context, "request", None), "user", None)
+    return user.pk if user is not None and user.is_authenticated else None
 
 
 def last_history_id(model) -> int:

@@ -13,7 +13,6 @@ tracker's themes by name, slug, or ``seeds/theme_aliases.csv`` (``uhri_theme,the
 
 import hashlib
 import re
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +42,7 @@ from tracker.importers.base import (
     normal,
     parse_day,
     progress,
+    progress_wanted,
     read_alias_file,
     rows_with_header,
     sniff,
@@ -222,10 +222,14 @@ def import_uhri(
 
 
 def _line_estimate(path: Path) -> int:
-    """Lines in a CSV file (an upper bound on its rows) for the progress bar; 0 otherwise."""
-    if not sys.stderr.isatty():
+    """Line breaks in a CSV file (an upper bound on its rows) for the progress bar and the
+    admin's status line; 0 otherwise."""
+    if not progress_wanted():
         return 0
     with path.open("rb") as handle:
+        if sniff(handle.read(4096)) != "csv":
+            return 0
+        handle.seek(0)
         return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
 
 
