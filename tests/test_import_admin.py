@@ -24,6 +24,7 @@ from tests.factories import (
 )
 from tracker import models as m
 from tracker.admin_import import UPLOADS
+from tracker.importers.base import progress, progress_listener
 from tracker.middleware import UNAVAILABLE_MESSAGE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -109,8 +110,8 @@ def test_the_page_streams_rising_status_lines_then_the_summary(editor_client, re
     assert len(steps) >= 90
     assert len({i for i, _, _ in steps}) == len(steps)
     assert [done for _, done, _ in steps] == sorted({done for _, done, _ in steps})
-    assert steps[0][2] == 2001  # line breaks in the file: an upper bound on its rows
-    assert 'uhri: 1,000 of 2,001 rows <progress max="2001" value="1000">' in "".join(chunks)
+    assert steps[0][2] == 2000  # the file's lines but its header
+    assert 'uhri: 1,000 of 2,000 rows <progress max="2000" value="1000">' in "".join(chunks)
     html = "".join(chunks)
     last_step = html.index("uhri: 2,000 rows read; finishing")
     assert last_step > html.index(chunks[steps[-1][0]])
@@ -230,3 +231,23 @@ def test_viewers_and_anonymous_users_cannot_import(client, viewer, reference):
     viewer.is_staff = True
     viewer.save()
     assert client.get(URL).status_code == 403
+
+
+def test_progress_tells_its_listener_every_percent_and_the_bar_still_draws():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    heard = []
+    token = progress_listener.set(lambda *step: heard.append(step))
+    try:
+        terminal = Terminal()
+        assert list(progress(range(250), 300, "uhri", terminal)) == list(range(250))
+    finally:
+        progress_listener.reset(token)
+    assert heard[:2] == [("uhri", 3, 300), ("uhri", 6, 300)]
+    assert heard[-1] == ("uhri", 250, 250)  # fewer rows than estimated: the end says so
+    assert len(heard) == 84
+    assert terminal.getvalue().endswith("\ruhri [########################......] 249/300\n")
+    # Without a listener or a terminal, nothing is reported.
+    assert list(progress(range(5), 5, "uhri", io.StringIO())) == list(range(5))

@@ -398,7 +398,7 @@ def progress(items: Iterable, total: int, label: str, stream=None) -> Iterator:
         yield item
     if bar:
         stream.write("\n")
-    if listener:
+    if listener and number != total:
         listener(label, number, number)
 
 

@@ -222,15 +222,19 @@ def import_uhri(
 
 
 def _line_estimate(path: Path) -> int:
-    """Line breaks in a CSV file (an upper bound on its rows) for the progress bar and the
-    admin's status line; 0 otherwise."""
+    """Lines in a CSV file but the header (its rows, or more when a cell spans lines) for the
+    progress bar and the admin's status line; 0 otherwise."""
     if not progress_wanted():
         return 0
+    breaks, last = 0, b"\n"
     with path.open("rb") as handle:
         if sniff(handle.read(4096)) != "csv":
             return 0
         handle.seek(0)
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            breaks += chunk.count(b"\n")
+            last = chunk[-1:]
+    return max(breaks - (last == b"\n"), 0)
 
 
 def _parse(name, row, countries: CountryNames, bodies: Bodies, themes: ThemeNames) -> dict:
