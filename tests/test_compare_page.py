@@ -115,3 +115,33 @@ def test_compare_runs_a_fixed_number_of_queries(client, n, django_assert_num_que
     with django_assert_num_queries(12):
         response = client.get("/compare/", {"countries": "KAZ,KGZ,UZB", "theme": "expression"})
         assert response.status_code == 200
+
+
+def test_a_busy_country_shows_its_newest_ten_and_counts_them_all(client):
+    theme = build(0)
+    kaz = m.Country.objects.get(code="KAZ")
+    for year in range(2001, 2013):
+        concern = f.ConcernFactory(
+            country=kaz, themes=[theme], issued_on=dt.date(year, 1, 1), summary=f"From {year}."
+        )
+        f.AssessmentFactory(concern=concern, verdict=m.Implementation.REGRESSED)
+        f.ClaimFactory(country=kaz, themes=[theme], stated_on=dt.date(year, 1, 1))
+    response = client.get("/compare/", {"countries": "KAZ,KGZ", "theme": "expression"})
+    html = response.content.decode()
+    assert "From 2012." in html and "From 2003." in html and "From 2002." not in html
+    assert "All 12 concerns" in html and "All 12 claims" in html
+    assert "/concerns/?country=KAZ&amp;theme=expression" in html
+    kaz_column = response.context["result"].columns[0]
+    assert kaz_column.concerns_by_implementation == {"regressed": 12}
+    assert kaz_column.claims_by_verification == {"unverified": 12}
+
+
+def test_counts_follow_an_edit_at_once(client):
+    theme = build(0)
+    kaz = m.Country.objects.get(code="KAZ")
+    for _ in range(11):
+        f.ConcernFactory(country=kaz, themes=[theme])
+    url = "/compare/?countries=KAZ,KGZ&theme=expression"
+    assert "All 11 concerns" in client.get(url).content.decode()
+    f.ConcernFactory(country=kaz, themes=[theme])
+    assert "All 12 concerns" in client.get(url).content.decode()

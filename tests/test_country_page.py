@@ -154,3 +154,24 @@ def test_long_theme_sections_show_the_newest_ten_and_link_the_full_list(client):
     html = client.get("/countries/KAZ/").content.decode()
     assert html.count("Concern number") == 10
     assert '/concerns/?country=KAZ&amp;theme=women">All 12 concerns</a>' in html
+
+
+def test_each_theme_shows_its_newest_ten_and_links_to_all(client):
+    kaz, theme = build(0)
+    other = f.ThemeFactory(slug="torture", name="Torture")
+    for year in range(2001, 2013):
+        f.ConcernFactory(
+            country=kaz, themes=[theme], issued_on=dt.date(year, 1, 1), summary=f"From {year}."
+        )
+        f.ClaimFactory(country=kaz, themes=[theme], summary=f"Claimed {year}.")
+    # Under both themes; the only record on torture; and one with no theme at all.
+    f.ConcernFactory(country=kaz, themes=[theme, other], summary="On both themes.")
+    f.ConcernFactory(country=kaz, themes=[], summary="On no theme.")
+    html = client.get("/countries/KAZ/").content.decode()
+    themes = html[html.index('id="themes"') : html.index('id="timeline"')]
+    assert "From 2012." in themes and "From 2004." in themes and "From 2003." not in themes
+    assert "All 13 concerns" in themes and "All 12 claims" in themes
+    assert "On both themes." in themes[themes.index("Torture") :]
+    assert "On no theme." in themes[themes.index("Other records") :]
+    timeline = html[html.index('id="timeline"') :]
+    assert all(f"Claimed {year}." in timeline for year in range(2001, 2013))

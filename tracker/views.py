@@ -96,6 +96,9 @@ def home(request):
         "matrix": matrix,
         "grid": grid,
         "codes": ",".join(c.code for c in countries),
+        # Every grid cell links to these lists: reverse() once, not six times per cell.
+        "concerns_url": reverse("tracker:concerns"),
+        "claims_url": reverse("tracker:claims"),
         "api_url": api_url(
             "ratifications/",
             {"country": ",".join(FOCUS_COUNTRIES), "as_of": as_of and as_of.isoformat()},
