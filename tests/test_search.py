@@ -81,3 +81,49 @@ def test_api_q_filter_uses_the_full_text_index(client, concerns):
     # A substring inside a word is not a match: the index, not icontains, answered.
     assert client.get("/api/concerns/", {"q": "ustody"}).json()["results"] == []
     assert client.get("/api/concerns/", {"q": 'NEAR("'}).status_code == 200
+
+
+def test_search_twice_needs_both(concerns):
+    assert keys(m.Concern.objects.search("custody").search("investigate")) == ["custody"]
+    assert keys(m.Concern.objects.search("custody").search("defamation")) == []
+
+
+@pytest.fixture
+def many(concerns):
+    theme = f.ThemeFactory(slug="expression")
+    for n in range(4):
+        f.ConcernFactory(key=f"press-{n}", summary="Journalists detained.", themes=[theme])
+    f.ConcernFactory(key="press-draft", summary="Journalists detained.", status="draft")
+
+
+def test_api_search_lists_newest_recorded_first(client, many):
+    rows = client.get("/api/concerns/", {"q": "journalists"}).json()["results"]
+    assert [r["key"] for r in rows] == ["press-3", "press-2", "press-1", "press-0", "speech"]
+    themed = client.get("/api/concerns/", {"q": "journalists", "theme": "expression"}).json()
+    assert [r["key"] for r in themed["results"]] == ["press-3", "press-2", "press-1", "press-0"]
+
+
+def test_api_search_pages_through_its_first_matches_only(client, many, monkeypatch):
+    monkeypatch.setattr("tracker.api.SEARCH_LIMIT", 3)
+    first = client.get("/api/concerns/", {"q": "journalists", "page_size": 2})
+    assert first.json()["count"] == 3 and first["X-Total-Count"] == "3"
+    second = client.get(first.json()["next"]).json()
+    assert [r["key"] for r in second["results"]] == ["press-1"]
+    assert second["next"] is None
+    assert client.get("/api/concerns/", {"q": "journalists", "page": 3}).status_code == 404
+
+
+def test_api_search_shows_editors_drafts_only(client, editor, many):
+    assert client.get("/api/concerns/", {"q": "journalists"}).json()["count"] == 5
+    client.force_login(editor)
+    assert client.get("/api/concerns/", {"q": "journalists"}).json()["count"] == 6
+
+
+def test_api_search_runs_a_fixed_number_of_queries(client, many, django_assert_num_queries):
+    # the first matches' ids (also the count), their rows, themes, previous concerns
+    with django_assert_num_queries(4):
+        response = client.get("/api/concerns/", {"q": "journalists"})
+    assert response.json()["count"] == 5
+    # a word found nowhere: the ids only
+    with django_assert_num_queries(1):
+        assert client.get("/api/concerns/", {"q": "zzqx"}).json()["count"] == 0

@@ -147,6 +147,28 @@ class ValuesList:
         return list(self.queryset.values(*self.columns)[index])
 
 
+class FirstMatches(ValuesList):
+    """A search paginated over its first ``limit`` matches only: one query reads their ids in
+    order (that is the count), the page's rows are then read by id from ``rows``, the unfiltered
+    queryset. Neither sorts nor counts every match of a common word, and a rare word is found
+    through the index rather than by walking the whole table in order."""
+
+    def __init__(self, queryset, rows, columns, limit: int):
+        super().__init__(rows, columns)
+        self.matches, self.limit, self.ids = queryset, limit, None
+
+    def count(self):
+        if self.ids is None:
+            self.ids = list(self.matches.values_list("pk", flat=True)[: self.limit])
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        self.count()
+        ids = self.ids[index]
+        found = {row["id"]: row for row in self.queryset.filter(pk__in=ids).values(*self.columns)}
+        return [found[pk] for pk in ids]
+
+
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -410,6 +432,9 @@ class ReviewViewSet(RecordViewSet):
     ordering = ("country_id", "-adopted_on", "pk")
 
 
+SEARCH_LIMIT = 1000
+
+
 class ConcernViewSet(RecordViewSet):
     """Concerns and recommendations, each with its current ``implementation`` status."""
 
@@ -435,8 +460,18 @@ class ConcernViewSet(RecordViewSet):
         # The same filters, order and pages as any list, but the rows come from values() and are
         # written by ConcernRows (its shape is ConcernSerializer's): no model instances, no
         # per-row serializer work, links built from prefixes reversed once per request.
-        queryset = self.filter_queryset(self.get_queryset().prefetch_related(None))
-        page = self.paginate_queryset(ValuesList(queryset, s.CONCERN_LIST_COLUMNS))
+        everything = self.get_queryset().prefetch_related(None)
+        queryset = self.filter_queryset(everything)
+        if m.search_words(request.query_params.get("q", "")):
+            # A common word matches a quarter of all concerns: sorting them all by date and
+            # counting them took most of a search. A search lists the newest recorded first and
+            # pages through its first SEARCH_LIMIT matches (see README, API).
+            rows = FirstMatches(
+                queryset.newest_first(), everything, s.CONCERN_LIST_COLUMNS, SEARCH_LIMIT
+            )
+        else:
+            rows = ValuesList(queryset, s.CONCERN_LIST_COLUMNS)
+        page = self.paginate_queryset(rows)
         ids = [row["id"] for row in page]
         themes, previous = {}, {}
         if ids:
@@ -450,8 +485,7 @@ class ConcernViewSet(RecordViewSet):
                 "later", "id"
             ):
                 previous.setdefault(concern_id, []).append(earlier_id)
-        rows = s.ConcernRows(request).write(page, themes, previous)
-        return self.get_paginated_response(rows)
+        return self.get_paginated_response(s.ConcernRows(request).write(page, themes, previous))
 
 
 class ClaimViewSet(RecordViewSet):

@@ -583,31 +583,57 @@ def latest_assessment(field: str):
     )
 
 
+def search_words(text: str) -> list[str]:
+    """The words of a search, as ``ConcernQuerySet.search`` uses them: punctuation and search
+    operators dropped. No words, no search."""
+    return re.findall(r"\w+", text)
+
+
+CONCERN_FTS = "tracker_concern_fts"  # SQLite's FTS5 index of concerns (migration 0002)
+
+
 class ConcernQuerySet(EditorialQuerySet):
     def search(self, text: str):
         """Concerns whose summary or recommendation holds every word of ``text`` (or a word
-        starting with it), through the full-text index of migration 0002: FTS5 on SQLite, a GIN
-        index on PostgreSQL. Punctuation and search operators in ``text`` are ignored.
+        starting with it), through a full-text index: FTS5 on SQLite (migration 0002), a GIN
+        index on a stored ``tsvector`` column on PostgreSQL (migration 0005). Punctuation and
+        search operators in ``text`` are ignored.
         """
-        words = re.findall(r"\w+", text)
+        words = search_words(text)
         if not words:
             return self
         vendor = connections[self.db].vendor
         table = self.model._meta.db_table
         if vendor == "sqlite":
             match = " ".join(f'"{word}"*' for word in words)
-            sql = f"{table}.id IN (SELECT rowid FROM tracker_concern_fts "
-            sql += "WHERE tracker_concern_fts MATCH %s)"
+            if CONCERN_FTS not in self.query.extra_tables:
+                # A join, not ``id IN (matches)``: SQLite can then walk the matches in the
+                # index's own rowid order and stop at a LIMIT (see ``newest_first``) instead of
+                # collecting every match first.
+                return self.extra(
+                    tables=[CONCERN_FTS],
+                    where=[f"{CONCERN_FTS}.rowid = {table}.id", f"{CONCERN_FTS} MATCH %s"],
+                    params=[match],
+                )
+            sql = f"{table}.id IN (SELECT rowid FROM {CONCERN_FTS} WHERE {CONCERN_FTS} MATCH %s)"
         elif vendor == "postgresql":
             match = " & ".join(f"{word}:*" for word in words)
-            sql = f"to_tsvector('simple', {table}.summary || ' ' || {table}.recommendation) "
-            sql += "@@ to_tsquery('simple', %s)"
+            # The stored column: a match checked row by row reads the vector, where the
+            # expression had to parse the text again (1.2 s instead of 20 s for a whole scan).
+            sql = f"{table}.search_vector @@ to_tsquery('simple', %s)"
         else:
             query = self
             for word in words:
                 query = query.filter(Q(summary__icontains=word) | Q(recommendation__icontains=word))
             return query
         return self.filter(RawSQL(sql, [match], output_field=models.BooleanField()))
+
+    def newest_first(self):
+        """Newest recorded first (descending id). After ``search()`` on SQLite this is the
+        full-text index's own order, so the first matches come without sorting all of them."""
+        if CONCERN_FTS in self.query.extra_tables:
+            return self.order_by(RawSQL(f"{CONCERN_FTS}.rowid", ()).desc())
+        return self.order_by("-pk")
 
     def with_implementation(self):
         """Annotate ``implementation``: the latest editors' assessment, or ``no_information``."""
