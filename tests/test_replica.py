@@ -5,9 +5,11 @@ skipped when no replica is configured, e.g. where PostgreSQL's binaries are abse
 """
 
 import os
+import re
 import time
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
 
@@ -101,3 +103,32 @@ def test_commands_and_code_outside_requests_read_the_primary(concern):
     with CaptureQueriesContext(connections["replica1"]) as replica:
         assert m.Concern.objects.filter(pk=concern.pk).exists()
     assert replica.captured_queries == []
+
+
+def test_an_admin_import_reads_and_writes_on_the_primary(client, editor, monkeypatch):
+    # The import runs in its own thread after the view has returned; every read it makes must
+    # still go to the primary, where its own writes are.
+    from tracker.routers import ReplicaRouter
+
+    f.CountryFactory(code="KAZ", iso2="KZ", name="Kazakhstan")
+    f.BodyFactory(code="CAT", name="Committee against Torture")
+    chosen = []
+    read = ReplicaRouter.db_for_read
+
+    def spy(self, model, **hints):
+        chosen.append(read(self, model, **hints))
+        return chosen[-1]
+
+    monkeypatch.setattr(ReplicaRouter, "db_for_read", spy)
+    client.force_login(editor)
+    upload = SimpleUploadedFile("uhri.csv", f.uhri_csv(300))
+    response = client.post("/admin/import/", {"format": "uhri", "file": upload})
+    token = re.search(rb'name="token" value="([0-9a-f]{32})"', b"".join(response.streaming_content))
+    response = client.post(
+        "/admin/import/", {"confirm": "1", "token": token[1].decode(), "format": "uhri"}
+    )
+    assert b"<h2>Imported</h2>" in b"".join(response.streaming_content)
+    assert response.cookies[PIN_COOKIE]["max-age"] > 0
+    assert chosen and set(chosen) == {"default"}
+    assert m.Concern.objects.using("default").count() == 300
+    wait_until(lambda: m.Concern.objects.using("replica1").count() == 300)
