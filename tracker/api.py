@@ -433,7 +433,7 @@ class ReviewViewSet(RecordViewSet):
     ordering = ("country_id", "-adopted_on", "pk")
 
 
-SEARCH_LIMIT = 1000
+SEARCH_LIMIT = 1000  # an API search of concerns pages through this many matches at most
 
 
 def concern_links(ids: list[int], user, db: str) -> tuple[dict, dict]:
@@ -480,6 +480,20 @@ class ConcernViewSet(RecordViewSet):
 
     _queryset = None
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q",
+                str,
+                description=(
+                    "Words to look for in the summary and recommendation (all must appear, each "
+                    "as a word or the start of one). A search lists the newest recorded concerns "
+                    f"first and pages through its first {SEARCH_LIMIT:,} matches only: `count` "
+                    f"is then at most {SEARCH_LIMIT}."
+                ),
+            )
+        ]
+    )
     def list(self, request, *args, **kwargs):
         # The same filters, order and pages as any list, but the rows come from values() and are
         # written by ConcernRows (its shape is ConcernSerializer's): no model instances, no
