@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 
@@ -129,17 +130,18 @@ def _status_counts(model, codes, theme, user) -> dict[str, dict[str, int]]:
     return cached_counts(f"{model.__name__}:{','.join(codes)}:{theme and theme.slug}", user, count)
 
 
-# Counting a cell's records by status reads every record of the countries (a join per record,
-# tens of milliseconds for a busy state at world scale, whatever the indexes), so the counts are
-# kept in the cache under the content version: any edit makes them stale at once for every
-# process that shares the cache (``CACHE_URL``). Processes with a cache of their own see another
-# process's edit in the counts after at most this long; the records listed are read live.
+# Counts by status are kept in the cache under the content version only where every process
+# shares that cache (``CACHE_URL`` set, like the response cache): an edit then makes them stale
+# at once everywhere. With a cache of its own per process, another process's edit would go
+# unseen for a while, so there they are counted on every request.
 COUNTS_SECONDS = 60
 
 
 def cached_counts(name: str, user, count):
-    """``count()``, kept in the cache for the current content version and for what ``user``
-    sees (published records only, or drafts too)."""
+    """``count()``, kept in the shared cache (if any) for the current content version and for
+    what ``user`` sees (published records only, or drafts too)."""
+    if not settings.CACHE_URL:
+        return count()
     sees = "all" if user is not None and user.is_active and user.is_staff else "published"
     key = f"tracker:counts:{content_version()}:{sees}:{name}"
     return cache.get_or_set(key, count, COUNTS_SECONDS)
