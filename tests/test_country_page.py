@@ -149,14 +149,14 @@ def test_interface_and_names_are_russian_when_asked(client):
     assert "выполнено частично" in html  # implementation status from the model's vocabulary
 
 
-def test_long_theme_sections_show_the_newest_ten_and_link_the_full_list(client):
+def test_long_theme_sections_show_the_newest_five_and_link_the_full_list(client):
     build(12)
     html = client.get("/countries/KAZ/").content.decode()
-    assert html.count("Concern number") == 10
+    assert html.count("Concern number") == 5
     assert '/concerns/?country=KAZ&amp;theme=women">All 12 concerns</a>' in html
 
 
-def test_each_theme_shows_its_newest_ten_and_links_to_all(client):
+def test_each_theme_shows_its_newest_five_and_links_to_all(client):
     kaz, theme = build(0)
     other = f.ThemeFactory(slug="torture", name="Torture")
     for year in range(2001, 2013):
@@ -169,9 +169,23 @@ def test_each_theme_shows_its_newest_ten_and_links_to_all(client):
     f.ConcernFactory(country=kaz, themes=[], summary="On no theme.")
     html = client.get("/countries/KAZ/").content.decode()
     themes = html[html.index('id="themes"') : html.index('id="timeline"')]
-    assert "From 2012." in themes and "From 2004." in themes and "From 2003." not in themes
+    assert "From 2012." in themes and "From 2009." in themes and "From 2008." not in themes
     assert "All 13 concerns" in themes and "All 12 claims" in themes
     assert "On both themes." in themes[themes.index("Torture") :]
     assert "On no theme." in themes[themes.index("Other records") :]
     timeline = html[html.index('id="timeline"') :]
     assert all(f"Claimed {year}." in timeline for year in range(2001, 2013))
+
+
+def test_timeline_shows_the_newest_forty_events_and_links_the_full_lists(client):
+    kaz, theme = build(0)
+    assert "Only the newest" not in client.get("/countries/KAZ/").content.decode()
+    for i in range(45):
+        f.ReportFactory(country=kaz, observed_from=dt.date(1980 + i, 1, 1), summary=f"Seen {i}.")
+    html = client.get("/countries/KAZ/").content.decode()
+    timeline = html[html.index('id="timeline"') :]
+    assert timeline.count("<li>") == 40
+    assert "Seen 44." in timeline and "Seen 43." in timeline and "Seen 0." not in timeline
+    assert "Only the newest 40 events are listed." in timeline
+    for name in ("claims", "reports", "concerns"):
+        assert f'href="/{name}/?country=KAZ"' in timeline

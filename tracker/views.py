@@ -199,8 +199,10 @@ def _url_pattern(name: str) -> str:
     return reverse(name, args=[marker]).replace(str(marker), "{}")
 
 
-# Concerns and claims shown per theme on the country page; the rest are a link away.
-COUNTRY_NEWEST = 10
+# Concerns and claims shown per theme on the country page, and events on its timeline; the rest
+# are a link away (the filtered lists).
+COUNTRY_NEWEST = 5
+TIMELINE_EVENTS = 40
 
 
 def country(request, code):
@@ -225,10 +227,13 @@ def country(request, code):
     reviews = list(
         m.Review.objects.visible_to(user).filter(country=obj).select_related("body", "source")
     )
+    # Only the newest reports can be among the timeline's newest events; one more than it shows
+    # tells whether there are more.
     reports = (
         m.Report.objects.visible_to(user)
-        .filter(country=obj)
-        .values("pk", "summary", "observed_from", "observed_from_precision")
+        .filter(country=obj, observed_from__isnull=False)
+        .order_by("-observed_from", "key")
+        .values("pk", "summary", "observed_from", "observed_from_precision")[: TIMELINE_EVENTS + 1]
     )
     themes = list(m.Theme.objects.all())
     records = country_records(obj, themes, user=user, newest=COUNTRY_NEWEST)
@@ -265,6 +270,7 @@ def country(request, code):
     if None in records.by_theme:
         theme_sections.append({"theme": None, "records": records.by_theme[None], "charts": []})
 
+    events = _timeline(column, reviews, records.claims, reports)
     context = {
         "country": obj,
         "column": column,
@@ -273,7 +279,9 @@ def country(request, code):
         "procedures": [r for r in reservations if r.kind == m.Reservation.Kind.ACCEPTANCE],
         "theme_sections": theme_sections,
         "charts": charts,
-        "timeline": _timeline_html(_timeline(column, reviews, records.claims, reports)),
+        "timeline": _timeline_html(events[:TIMELINE_EVENTS]),
+        "timeline_cut": len(events) > TIMELINE_EVENTS,
+        "timeline_events": TIMELINE_EVENTS,
         "as_of": result.as_of,
         # The compare page needs two countries at least: pair this one with the focus states.
         "compare_codes": ",".join([obj.code] + [c for c in FOCUS_COUNTRIES if c != obj.code]),
