@@ -39,8 +39,9 @@ run: setup compilemessages
 	$(PY) manage.py load_seeds
 	$(MAKE) serve
 
+## The admin's import runs inside its request: --timeout lets a large one finish
 serve:
-	$(VENV)/bin/gunicorn tracker.wsgi --bind $(HOST):$(PORT) --workers 2 --no-control-socket \
+	$(VENV)/bin/gunicorn tracker.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 300 --no-control-socket \
 	  --access-logfile -
 
 ## make test: install, lint, check migrations and deploy settings, run the suite on SQLite and

@@ -1,9 +1,10 @@
 """Importers: one module per format, all run through ``run_import`` in one transaction."""
 
 import datetime as dt
+import logging
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from tracker.cache import content_changed
 from tracker.importers.base import ImportDataError, ImportResult
@@ -69,5 +70,8 @@ def after_import(result: ImportResult) -> None:
     content_changed()
     created = sum(counter["created"] for counter in result.counts.values())
     if created >= ANALYZE_AFTER_ROWS:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        except DatabaseError:  # the import is committed: log it, do not report a failure
+            logging.getLogger(__name__).exception("ANALYZE after an import failed")
