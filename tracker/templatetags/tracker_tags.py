@@ -1,10 +1,14 @@
 """Display helpers for the pages: names in the reader's language, query strings, badges, charts."""
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal
 
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.template.defaultfilters import stringfilter
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 from django.utils.translation import get_language
 
 from tracker import models as m
@@ -112,15 +116,63 @@ STATUS_SYMBOLS = {
 }
 
 
-@register.inclusion_tag("tracker/_status.html")
+@register.simple_tag
 def status_badge(status: str, detail: str = ""):
-    """A status word with a symbol and a colour class; ``detail`` is e.g. the year."""
-    return {
-        "status": status,
-        "label": STATUS_LABELS.get(status, status),
-        "symbol": STATUS_SYMBOLS.get(status, ""),
-        "detail": detail,
-    }
+    """A status word with a symbol and a colour class; ``detail`` is e.g. the year. The markup
+    built here, not in a template: pages show hundreds of badges, and a template per badge
+    (and a translation lookup per label) was a good part of their rendering time."""
+    return format_html(
+        '<span class="badge s-{}"><span aria-hidden="true">{}</span> {}{}</span>\n',
+        status,
+        STATUS_SYMBOLS.get(status, ""),
+        _label(get_language(), status),
+        format_html(' <span class="badge-detail">{}</span>', detail) if detail else "",
+    )
+
+
+_labels: dict[tuple[str | None, str], str] = {}
+
+
+def _label(language: str | None, status: str) -> str:
+    """A status's label in ``language``, translated once per process."""
+    key = (language, status)
+    if key not in _labels:
+        _labels[key] = str(STATUS_LABELS.get(status, status))
+    return _labels[key]
+
+
+def shorten(text: str, length: int) -> str:
+    """``Truncator(text).chars(length)`` (the ``truncatechars`` filter), with the same result.
+    Truncator walks the text character by character to skip combining characters; a short
+    text needs no cut, and ASCII has no combining characters, so neither needs the walk."""
+    text = unicodedata.normalize("NFC", text)
+    if len(text) <= length:
+        return text
+    if text.isascii():
+        return add_truncation_text(text[: calculate_truncate_chars_length(length, None)])
+    return Truncator(text).chars(length)
+
+
+@register.filter(is_safe=True)
+@stringfilter
+def clip(value: str, length) -> str:
+    """``truncatechars`` without its cost per character (see ``shorten``)."""
+    return shorten(value, int(length))
+
+
+_url_patterns: dict[tuple, str] = {}
+
+
+@register.filter
+def record_url(obj) -> str:
+    """``obj.get_absolute_url()`` for a concern, claim, report or source, with one
+    ``reverse()`` per kind of record instead of one per record."""
+    key = (obj._meta.model_name, get_script_prefix(), get_urlconf())
+    if key not in _url_patterns:
+        marker = "987654321"
+        url = reverse(f"tracker:{obj._meta.model_name}", args=[marker])
+        _url_patterns[key] = url.replace(marker, "{}")
+    return _url_patterns[key].format(obj.pk)
 
 
 def _as_float(value) -> float:
