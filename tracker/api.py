@@ -473,12 +473,9 @@ class ConcernViewSet(RecordViewSet):
         return super().base_queryset().with_implementation()
 
     def get_queryset(self):
-        # Built once per request: the permission check asks for it before the view does.
-        if self._queryset is None:
-            self._queryset = super().get_queryset()
-        return self._queryset
-
-    _queryset = None
+        if self.action == "list":  # the list reads values(), so no relations to fetch
+            return self.base_queryset().order_by(*self.ordering)
+        return super().get_queryset()
 
     @extend_schema(
         parameters=[
@@ -498,7 +495,7 @@ class ConcernViewSet(RecordViewSet):
         # The same filters, order and pages as any list, but the rows come from values() and are
         # written by ConcernRows (its shape is ConcernSerializer's): no model instances, no
         # per-row serializer work, links built from prefixes reversed once per request.
-        everything = self.get_queryset().prefetch_related(None)
+        everything = self.get_queryset()
         queryset = self.filter_queryset(everything)
         if m.search_words(request.query_params.get("q", "")):
             # A common word matches a quarter of all concerns: sorting them all by date and
