@@ -2,7 +2,6 @@
 so a page and its JSON twin run the same queries. Query counts are fixed in the page tests."""
 
 import datetime as dt
-import unicodedata
 from collections import defaultdict
 from urllib.parse import urlencode
 
@@ -15,7 +14,6 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -29,7 +27,7 @@ from tracker.comparison import (
     theme_grid,
 )
 from tracker.comparison import compare as compare_countries
-from tracker.templatetags.tracker_tags import local_name
+from tracker.templatetags.tracker_tags import local_name, shorten
 
 # The three states the curated data covers; the home page shows them side by side.
 FOCUS_COUNTRIES = ["KAZ", "KGZ", "UZB"]
@@ -182,8 +180,7 @@ def _timeline_html(events) -> str:
     about half a second for them, this a few milliseconds, for the same markup."""
     items = []
     for e in events:
-        text = unicodedata.normalize("NFC", e["text"])
-        text = escape(text if len(text) <= 140 else Truncator(text).chars(140))
+        text = escape(shorten(e["text"], 140))
         if e["url"]:
             text = f'<a href="{escape(e["url"])}">{text}</a>'
         items.append(
