@@ -342,7 +342,8 @@ def compare(request):
     if not errors:
         result = compare_countries(countries, theme, user=request.user, newest=COMPARE_NEWEST)
     selected = (codes + [""] * COMPARE_MAX)[:COMPARE_MAX]
-    selects = [(code, _country_options(all_countries, code)) for code in selected]
+    options = _country_options(all_countries)
+    selects = [(code, _select(options, code)) for code in selected]
     treaty_rows = []
     if result:
         treaty_rows = [
@@ -361,18 +362,24 @@ def compare(request):
     return render(request, "tracker/compare.html", context, status=400 if errors else 200)
 
 
-def _country_options(countries, selected: str) -> str:
-    """The ``<option>`` list of a country selector. Built here, not in the template: five
-    selectors of 193 countries took 70 ms through the template engine, under 1 ms this way."""
+def _country_options(countries) -> list[tuple[str, str, str]]:
+    """Each country's code and ``<option>`` markup (split where ``selected`` goes) for the
+    country selectors, built once for all five of them; ``_select`` marks the chosen one. Five
+    selectors of 193 countries took 70 ms through the template engine."""
+    return [
+        (
+            c.code,
+            format_html('<option value="{}"', c.code),
+            format_html(">{}</option>", local_name(c)),
+        )
+        for c in countries
+    ]
+
+
+def _select(options, selected: str) -> str:
     return mark_safe(
         "".join(
-            format_html(
-                '<option value="{}"{}>{}</option>',
-                c.code,
-                " selected" if c.code == selected else "",
-                local_name(c),
-            )
-            for c in countries
+            head + (" selected" if code == selected else "") + tail for code, head, tail in options
         )
     )
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import template
 from django.template.defaultfilters import stringfilter
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 from django.utils.translation import get_language, pgettext
@@ -135,28 +135,29 @@ STATUS_SYMBOLS = {
 
 @register.simple_tag
 def status_badge(status: str, detail: str = ""):
-    """A status word with a symbol and a colour class; ``detail`` is e.g. the year. The markup
-    built here, not in a template: pages show hundreds of badges, and a template per badge
-    (and a translation lookup per label) was a good part of their rendering time."""
-    return format_html(
-        '<span class="badge s-{}"><span aria-hidden="true">{}</span> {}{}</span>\n',
-        status,
-        STATUS_SYMBOLS.get(status, ""),
-        _label(get_language(), status),
-        format_html(' <span class="badge-detail">{}</span>', detail) if detail else "",
-    )
+    """A status word with a symbol and a colour class; ``detail`` is e.g. the year. Built here,
+    not in a template: pages show hundreds of badges, and a template per badge (or even
+    ``format_html`` and a translation lookup per badge) was a good part of their rendering."""
+    head = _badge_heads.get((get_language(), status)) if status in STATUS_LABELS else None
+    if head is None:
+        head = format_html(
+            '<span class="badge s-{}"><span aria-hidden="true">{}</span> {}',
+            status,
+            STATUS_SYMBOLS.get(status, ""),
+            STATUS_LABELS.get(status, status),
+        )
+        if status in STATUS_LABELS:  # known statuses only: the cache stays small
+            _badge_heads[(get_language(), status)] = head
+    if detail:
+        return mark_safe(
+            f'{head} <span class="badge-detail">{conditional_escape(detail)}</span></span>\n'
+        )
+    return mark_safe(f"{head}</span>\n")
 
 
-_labels: dict[tuple[str | None, str], str] = {}
+# A badge's markup up to its detail, per language and status.
+_badge_heads: dict[tuple[str | None, str], str] = {}
 _cuts: dict[str | None, tuple[str, int]] = {}
-
-
-def _label(language: str | None, status: str) -> str:
-    """A status's label in ``language``, translated once per process."""
-    key = (language, status)
-    if key not in _labels:
-        _labels[key] = str(STATUS_LABELS.get(status, status))
-    return _labels[key]
 
 
 def shorten(text: str, length: int) -> str:
