@@ -4,6 +4,8 @@ from collections import Counter
 
 import pytest
 from django.core.management import call_command
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from tracker import models as m
 from tracker.seeds import SEEDS_DIR
@@ -115,3 +117,22 @@ def test_command_prints_counts_and_delete_removes_only_synthetic_records(capsys,
     call_command("generate_world", delete=True)
     assert m.Concern.objects.count() == curated
     assert not m.Review.objects.filter(key__startswith="world-").exists()
+
+
+def test_generate_world_sets_each_records_current_status(reference_data):
+    world_generate(concerns=300, claims=60, reports=60, seed=3)
+    for model, field, default in (
+        (m.Concern, "implementation", "no_information"),
+        (m.Claim, "verification", "unverified"),
+    ):
+        latest = Subquery(
+            m.Assessment.objects.filter(
+                **{model._meta.model_name: OuterRef("pk")}, assessor="editor", status="published"
+            )
+            .order_by("-assessed_on", "-pk")
+            .values("verdict")[:1]
+        )
+        rows = model.objects.annotate(expected=Coalesce(latest, Value(default)))
+        pairs = list(rows.values_list(field, "expected"))
+        assert len({e for _, e in pairs}) > 2
+        assert all(stored == expected for stored, expected in pairs)

@@ -2,8 +2,10 @@
 the home grid, the admin's country view and ``/api/compare/``.
 
 Every function runs a fixed number of queries whatever the number of countries, themes or records.
-Pages show only the newest few records per cell: they ask for those alone (a window function per
-cell) and count the rest with one grouped query, so a busy state costs what a quiet one does.
+Pages show only the newest few records per cell: they ask for those alone (a subquery with a
+LIMIT per cell, ``newest_in_each``) and count the rest with one grouped query on the records' own
+status columns (``Concern.implementation``, ``Claim.verification``), so a busy state costs about
+what a quiet one does.
 """
 
 import datetime as dt
@@ -85,12 +87,11 @@ def compare(
         concerns = newest_in_each(
             _scope(m.Concern, codes, theme, user), ["-issued_on", "key"], per_country, newest
         )
-        concerns = concerns.with_implementation().select_related("body", "review", "source")
+        concerns = concerns.with_implementation()
         claims = newest_in_each(
             _scope(m.Claim, codes, theme, user), ["-stated_on", "key"], per_country, newest
         )
-        claims = claims.with_verification().select_related("source")
-        claims = claims.prefetch_related(_stances(user))
+        claims = claims.with_verification().prefetch_related(_stances(user))
     for name, rows in (("concerns", concerns), ("claims", claims)):
         for row in rows:
             getattr(columns[row.country_id], name).append(row)
@@ -244,7 +245,6 @@ def country_records(country, themes, *, user=None, newest: int) -> CountryRecord
         newest_in_each(visible, ["-issued_on", "key"], groups, newest)
         .annotate(theme=F("themes"))
         .with_implementation()
-        .select_related("body", "review", "source")
     )
     # Newest first: the first ``newest`` rows of a theme are its newest concerns.
     for concern in concerns:
@@ -279,7 +279,6 @@ def country_records(country, themes, *, user=None, newest: int) -> CountryRecord
     claims = (
         m.Claim.objects.filter(pk__in={row["pk"] for row in shown})
         .with_verification()
-        .select_related("source")
         .prefetch_related(_stances(user))
         .in_bulk()
     )

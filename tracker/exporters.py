@@ -57,6 +57,8 @@ def columns(model) -> list[tuple[str, models.Field]]:
     for field in model._meta.concrete_fields:
         if isinstance(field, models.AutoField) or field.name in SKIPPED_FIELDS:
             continue
+        if not field.editable:
+            continue  # derived (a concern's implementation status): re-computed, not imported
         if field.name in precisions:
             continue  # written inside the date it qualifies
         out.append((field.name, field))

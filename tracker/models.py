@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -636,13 +638,9 @@ class ConcernQuerySet(EditorialQuerySet):
         return self.order_by("-pk")
 
     def with_implementation(self):
-        """Annotate ``implementation``: the latest editors' assessment, or ``no_information``."""
-        return self.annotate(
-            implementation=models.functions.Coalesce(
-                latest_assessment("concern"),
-                Value(Implementation.NO_INFORMATION),
-            )
-        )
+        """Kept for callers: ``implementation`` is now a column of its own (see
+        ``refresh_current_status``)."""
+        return self
 
     def for_comparison(self, countries, theme=None):
         qs = self.filter(country__in=countries)
@@ -701,7 +699,17 @@ class Concern(EditorialModel):
         Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     position = models.CharField(max_length=17, choices=Position.choices, blank=True)
-    history = HistoricalRecords(m2m_fields=[themes])
+    # The verdict of the newest published editors' assessment, kept by
+    # ``refresh_current_status``: pages count concerns by it with a GROUP BY on an index
+    # instead of a subquery per concern. Derived, so not in the history.
+    implementation = models.CharField(
+        max_length=21,
+        choices=Implementation.choices,
+        default=Implementation.NO_INFORMATION,
+        db_default=Implementation.NO_INFORMATION,
+        editable=False,
+    )
+    history = HistoricalRecords(m2m_fields=[themes], excluded_fields=["implementation"])
 
     objects = ConcernQuerySet.as_manager()
 
@@ -712,6 +720,8 @@ class Concern(EditorialModel):
             # The default order of every list: unfiltered pages read 50 rows instead of sorting
             # all of them (250,000 concerns: 290 ms to 10 ms on SQLite).
             models.Index(fields=["-issued_on", "key"], name="concern_listed_order"),
+            # Counts by status per country (home grid, compare page) from the index alone.
+            models.Index(fields=["country", "status", "implementation"]),
         ]
         constraints = [date_pair_constraint("concern", "issued_on")]
 
@@ -738,12 +748,9 @@ class Concern(EditorialModel):
 
 class ClaimQuerySet(EditorialQuerySet):
     def with_verification(self):
-        """Annotate ``verification``: the latest editors' assessment, or ``unverified``."""
-        return self.annotate(
-            verification=models.functions.Coalesce(
-                latest_assessment("claim"), Value(Verification.UNVERIFIED)
-            )
-        )
+        """Kept for callers: ``verification`` is now a column of its own (see
+        ``refresh_current_status``)."""
+        return self
 
     def for_comparison(self, countries, theme=None):
         qs = self.filter(country__in=countries)
@@ -777,7 +784,15 @@ class Claim(EditorialModel):
     stated_on_precision = precision_field(_("statement date precision"))
     legal_reference = models.CharField(max_length=200, blank=True)
     concerns = models.ManyToManyField(Concern, blank=True, related_name="claims")
-    history = HistoricalRecords(m2m_fields=[themes, concerns])
+    # The verdict of the newest published editors' assessment (see Concern.implementation).
+    verification = models.CharField(
+        max_length=21,
+        choices=Verification.choices,
+        default=Verification.UNVERIFIED,
+        db_default=Verification.UNVERIFIED,
+        editable=False,
+    )
+    history = HistoricalRecords(m2m_fields=[themes, concerns], excluded_fields=["verification"])
 
     objects = ClaimQuerySet.as_manager()
 
@@ -915,6 +930,43 @@ class Assessment(EditorialModel):
                 ),
             )
         ]
+
+
+def refresh_current_status(concerns=None, claims=None) -> None:
+    """Set ``Concern.implementation`` and ``Claim.verification`` from the assessments: the
+    verdict of the newest published editors' assessment, else ``no_information`` /
+    ``unverified``. ``concerns`` and ``claims`` are ids (None: every record). Run on every save
+    or delete of an assessment (signals below); writers that bypass signals call it themselves.
+    """
+    for model, ids, field, default in (
+        (Concern, concerns, "implementation", Implementation.NO_INFORMATION),
+        (Claim, claims, "verification", Verification.UNVERIFIED),
+    ):
+        records = model.objects.all()
+        if ids is not None:
+            ids = {pk for pk in ids if pk is not None}
+            if not ids:
+                continue
+            records = records.filter(pk__in=ids)
+        latest = latest_assessment(model._meta.model_name)
+        records.update(**{field: models.functions.Coalesce(latest, Value(default))})
+
+
+@receiver(pre_save, sender=Assessment)
+def _note_assessed_record(sender, instance, **kwargs):
+    """Remember what an edited assessment judged before: moved to another record, the old
+    one's status changes too."""
+    before = Assessment.objects.filter(pk=instance.pk).values_list("concern_id", "claim_id")
+    instance._assessed_before = before.first() if instance.pk else None
+
+
+@receiver(post_save, sender=Assessment)
+@receiver(post_delete, sender=Assessment)
+def _assessment_changed(sender, instance, **kwargs):
+    concern_before, claim_before = getattr(instance, "_assessed_before", None) or (None, None)
+    refresh_current_status(
+        concerns={instance.concern_id, concern_before}, claims={instance.claim_id, claim_before}
+    )
 
 
 class Observation(EditorialModel):

@@ -279,6 +279,8 @@ def world_generate(
                 world, reports, concern_ids, claim_ids
             )
             created["assessments"] = _assessments(world, concern_ids, claim_ids)
+        # Assessments written in bulk send no signals: set each record's current status.
+        m.refresh_current_status()
         # Primary keys were given explicitly: move PostgreSQL's sequences past them.
         models = [m.Ratification, m.Review, m.Concern, m.Claim, m.Report, m.Stance, m.Assessment]
         with connection.cursor() as cursor:

@@ -478,7 +478,8 @@ def history_from_rows(model, pks: list, *, history_type: str, date, reason: str)
 
     history = model.history.model
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in model._meta.concrete_fields)
+    kept = {f.column for f in history._meta.concrete_fields}  # not fields left out of history
+    columns = ", ".join(quote(f.column) for f in model._meta.concrete_fields if f.column in kept)
     head = (
         f"INSERT INTO {quote(history._meta.db_table)} ({columns}, history_date, "
         f"history_change_reason, history_type, history_user_id) "
