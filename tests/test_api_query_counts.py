@@ -16,7 +16,8 @@ def build(n: int):
     theme = f.ThemeFactory(slug="torture")
     earlier = None
     for i in range(n):
-        f.CountryFactory()
+        # Its own iso2: a sequenced code such as XKZ would otherwise take KAZ's or KGZ's.
+        f.CountryFactory(iso2=f"Q{chr(65 + i)}")
         f.BodyFactory(code=f"B{i}")
         f.ThemeFactory()
         instrument = f.InstrumentFactory(code=f"INS{i}", short_title=f"I{i}")
