@@ -469,9 +469,6 @@ class ConcernViewSet(RecordViewSet):
     prefetch = ("themes", visible("previous", m.Concern))
     ordering = ("-issued_on", "key", "pk")
 
-    def base_queryset(self):
-        return super().base_queryset().with_implementation()
-
     def get_queryset(self):
         if self.action == "list":  # the list reads values(), so no relations to fetch
             return self.base_queryset().order_by(*self.ordering)
@@ -521,9 +518,6 @@ class ClaimViewSet(RecordViewSet):
     filterset_class = filters.ClaimFilter
     select = ("source",)
     ordering = ("-stated_on", "key", "pk")
-
-    def base_queryset(self):
-        return super().base_queryset().with_verification()
 
     def get_queryset(self):
         user = self.request.user

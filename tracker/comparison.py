@@ -91,11 +91,10 @@ def compare(
         concerns = newest_in_each(
             _scope(m.Concern, None, theme, user), ["-issued_on", "key"], per_country, newest
         )
-        concerns = concerns.with_implementation()
         claims = newest_in_each(
             _scope(m.Claim, None, theme, user), ["-stated_on", "key"], per_country, newest
         )
-        claims = claims.with_verification().prefetch_related(_stances(user))
+        claims = claims.prefetch_related(_stances(user))
     for name, rows in (("concerns", concerns), ("claims", claims)):
         for row in rows:
             getattr(columns[row.country_id], name).append(row)
@@ -128,7 +127,6 @@ def _status_counts(model, codes, theme, user) -> dict[str, dict[str, int]]:
 
     def count():
         scope = _scope(model, codes, theme, user)
-        scope = scope.with_implementation() if model is m.Concern else scope.with_verification()
         counts: dict[str, dict[str, int]] = defaultdict(dict)
         for row in scope.values("country_id", status).annotate(n=Count("pk")).order_by():
             counts[row["country_id"]][row[status]] = row["n"]
@@ -258,10 +256,8 @@ def country_records(country, themes, *, user=None, newest: int) -> CountryRecord
     groups = [Q(themes=t) for t in themes if totals.get(t.slug)]
     if totals.get(None):
         groups.append(Q(themes__isnull=True))
-    concerns = (
-        newest_in_each(visible, ["-issued_on", "key"], groups, newest)
-        .annotate(theme=F("themes"))
-        .with_implementation()
+    concerns = newest_in_each(visible, ["-issued_on", "key"], groups, newest).annotate(
+        theme=F("themes")
     )
     # Newest first: the first ``newest`` rows of a theme are its newest concerns.
     for concern in concerns:
@@ -295,7 +291,6 @@ def country_records(country, themes, *, user=None, newest: int) -> CountryRecord
             shown.append(row)
     claims = (
         m.Claim.objects.filter(pk__in={row["pk"] for row in shown})
-        .with_verification()
         .prefetch_related(_stances(user))
         .in_bulk()
     )
@@ -362,10 +357,6 @@ def theme_grid(countries, *, user=None, as_of: dt.date | None = None) -> Grid:
 
     def count(model, status):
         queryset = model.objects.visible_to(user).filter(country__in=codes, themes__isnull=False)
-        if model is m.Concern:
-            queryset = queryset.with_implementation()
-        else:
-            queryset = queryset.with_verification()
         return list(
             queryset.values("country_id", "themes", status).annotate(n=Count("pk")).order_by()
         )

@@ -364,11 +364,6 @@ class ConcernFilter(filters.FilterSet):
             "q",
         ]
 
-    def filter_queryset(self, queryset):
-        if "implementation" not in queryset.query.annotations:
-            queryset = queryset.with_implementation()
-        return super().filter_queryset(queryset)
-
 
 class ClaimFilter(filters.FilterSet):
     """Claims; the result always carries ``verification`` (the current assessment)."""
@@ -383,11 +378,6 @@ class ClaimFilter(filters.FilterSet):
     class Meta:
         model = m.Claim
         fields = ["country", "theme", "kind", "verification", "concern", "q"]
-
-    def filter_queryset(self, queryset):
-        if "verification" not in queryset.query.annotations:
-            queryset = queryset.with_verification()
-        return super().filter_queryset(queryset)
 
 
 class ReportFilter(filters.FilterSet):

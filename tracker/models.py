@@ -637,18 +637,12 @@ class ConcernQuerySet(EditorialQuerySet):
             return self.order_by(RawSQL(f"{CONCERN_FTS}.rowid", ()).desc())
         return self.order_by("-pk")
 
-    def with_implementation(self):
-        """Kept for callers: ``implementation`` is now a column of its own (see
-        ``refresh_current_status``)."""
-        return self
-
     def for_comparison(self, countries, theme=None):
         qs = self.filter(country__in=countries)
         if theme is not None:
             qs = qs.filter(themes=theme)
         return (
-            qs.with_implementation()
-            .select_related("body", "review", "source")
+            qs.select_related("body", "review", "source")
             .prefetch_related("themes")
             .order_by("-issued_on", "key")
         )
@@ -747,21 +741,11 @@ class Concern(EditorialModel):
 
 
 class ClaimQuerySet(EditorialQuerySet):
-    def with_verification(self):
-        """Kept for callers: ``verification`` is now a column of its own (see
-        ``refresh_current_status``)."""
-        return self
-
     def for_comparison(self, countries, theme=None):
         qs = self.filter(country__in=countries)
         if theme is not None:
             qs = qs.filter(themes=theme)
-        return (
-            qs.with_verification()
-            .select_related("source")
-            .prefetch_related("themes")
-            .order_by("-stated_on", "key")
-        )
+        return qs.select_related("source").prefetch_related("themes").order_by("-stated_on", "key")
 
 
 class Claim(EditorialModel):

@@ -472,12 +472,11 @@ def concern(request, pk):
     user = request.user
     obj = get_object_or_404(
         m.Concern.objects.visible_to(user)
-        .with_implementation()
         .select_related("country", "body", "review", "source", "recommending_state")
         .prefetch_related(
             "themes",
             _assessments(user),
-            Prefetch("claims", queryset=m.Claim.objects.visible_to(user).with_verification()),
+            Prefetch("claims", queryset=m.Claim.objects.visible_to(user)),
             Prefetch("reports", queryset=m.Report.objects.visible_to(user)),
             Prefetch("pledges", queryset=m.Pledge.objects.visible_to(user)),
             Prefetch("previous", queryset=m.Concern.objects.visible_to(user)),
@@ -495,16 +494,13 @@ def claim(request, pk):
     user = request.user
     obj = get_object_or_404(
         m.Claim.objects.visible_to(user)
-        .with_verification()
         .select_related("country", "source")
         .prefetch_related(
             "themes",
             _assessments(user),
             Prefetch(
                 "concerns",
-                queryset=m.Concern.objects.visible_to(user)
-                .with_implementation()
-                .select_related("body"),
+                queryset=m.Concern.objects.visible_to(user).select_related("body"),
             ),
             Prefetch(
                 "stances",
@@ -536,7 +532,7 @@ def report(request, pk):
             ),
             Prefetch(
                 "concerns",
-                queryset=m.Concern.objects.visible_to(user).with_implementation(),
+                queryset=m.Concern.objects.visible_to(user),
             ),
             Prefetch(
                 "assessments",
