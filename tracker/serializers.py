@@ -21,6 +21,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tracker import models as m
+from tracker.templatetags.tracker_tags import url_pattern
 
 # Links ----------------------------------------------------------------------------------------
 
@@ -450,13 +451,11 @@ CONCERN_LIST_COLUMNS = (
 
 
 def link_maker(request, view_name: str) -> Callable[[object], str]:
-    """``pk -> URL`` of a detail view, reversed once per request instead of once per row; absolute
-    when there is a request, like the serializers' links."""
-    marker = "9081726354"
-    url = reverse(view_name, args=[marker])
+    """``pk -> URL`` of a detail view (see ``url_pattern``); absolute when there is a request,
+    like the serializers' links."""
+    head, tail = url_pattern(view_name).split("{}")
     if request is not None:
-        url = request.build_absolute_uri(url)
-    head, tail = url.split(marker)
+        head = request.build_absolute_uri(head)
     return lambda pk: f"{head}{pk}{tail}"
 
 

@@ -27,7 +27,7 @@ from tracker.comparison import (
     theme_grid,
 )
 from tracker.comparison import compare as compare_countries
-from tracker.templatetags.tracker_tags import local_name, shorten
+from tracker.templatetags.tracker_tags import local_name, shorten, url_pattern
 
 # The three states the curated data covers; the home page shows them side by side.
 FOCUS_COUNTRIES = ["KAZ", "KGZ", "UZB"]
@@ -153,7 +153,7 @@ def _timeline(column, reviews, claims, reports) -> list[dict]:
         )
     for pledge in column.pledges:
         add(pledge.made_on, pledge.made_on_precision, _("pledge"), pledge.summary)
-    kind, url = _("reform claimed"), _url_pattern("tracker:claim")
+    kind, url = _("reform claimed"), url_pattern("tracker:claim")
     for claim in claims:
         add(
             claim["action_on"] or claim["stated_on"],
@@ -162,7 +162,7 @@ def _timeline(column, reviews, claims, reports) -> list[dict]:
             claim["summary"],
             url.format(claim["pk"]),
         )
-    kind, url = _("report"), _url_pattern("tracker:report")
+    kind, url = _("report"), url_pattern("tracker:report")
     for report in reports:
         add(
             report["observed_from"],
@@ -188,12 +188,6 @@ def _timeline_html(events) -> str:
             f'<span class="kind">{escape(e["kind"])}</span> {text}</li>'
         )
     return mark_safe("".join(items))
-
-
-def _url_pattern(name: str) -> str:
-    """``"/claims/{}/"``: one ``reverse()`` for a list of thousands of links."""
-    marker = 987654321
-    return reverse(name, args=[marker]).replace(str(marker), "{}")
 
 
 # Concerns and claims shown per theme on the country page, and events on its timeline; the rest

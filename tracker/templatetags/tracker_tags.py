@@ -187,16 +187,21 @@ def clip(value: str, length) -> str:
 _url_patterns: dict[tuple, str] = {}
 
 
-@register.filter
-def record_url(obj) -> str:
-    """``obj.get_absolute_url()`` for a concern, claim, report or source, with one
-    ``reverse()`` per kind of record instead of one per record."""
-    key = (obj._meta.model_name, get_script_prefix(), get_urlconf())
+def url_pattern(view_name: str) -> str:
+    """The path of ``view_name`` for any record as a format string, ``"/claims/{}/"``: pages and
+    API lists link hundreds of records, and one ``reverse()`` each was a good part of their time.
+    """
+    key = (view_name, get_script_prefix(), get_urlconf())
     if key not in _url_patterns:
         marker = "987654321"
-        url = reverse(f"tracker:{obj._meta.model_name}", args=[marker])
-        _url_patterns[key] = url.replace(marker, "{}")
-    return _url_patterns[key].format(obj.pk)
+        _url_patterns[key] = reverse(view_name, args=[marker]).replace(marker, "{}")
+    return _url_patterns[key]
+
+
+@register.filter
+def record_url(obj) -> str:
+    """``obj.get_absolute_url()`` for a concern, claim, report or source (see ``url_pattern``)."""
+    return url_pattern(f"tracker:{obj._meta.model_name}").format(obj.pk)
 
 
 def _as_float(value) -> float:
