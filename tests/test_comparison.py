@@ -70,10 +70,10 @@ def test_compare_hides_drafts_from_anonymous_but_not_from_editors(editor):
 
 
 @pytest.mark.parametrize("n", [1, 5])
-def test_theme_grid_counts_by_status_in_five_queries(n, django_assert_num_queries):
+def test_theme_grid_counts_by_status_in_four_queries(n, django_assert_num_queries):
     theme, countries = build(n)
-    # themes, theme instruments, ratification statuses, concern counts, claim counts
-    with django_assert_num_queries(5):
+    # themes, theme instruments, ratification statuses, the stored counts
+    with django_assert_num_queries(4):
         grid = theme_grid(countries)
     ((row_theme, (kaz, kgz)),) = grid.rows
     assert row_theme == theme
@@ -81,30 +81,3 @@ def test_theme_grid_counts_by_status_in_five_queries(n, django_assert_num_querie
     assert kgz.commitment == "none"
     assert kaz.concerns == {"implemented": n}
     assert kgz.claims == {"unverified": n}
-
-
-def test_counts_are_live_without_a_shared_cache(settings, django_assert_num_queries):
-    # Each process has a cache of its own: an edit in another process would go unseen.
-    settings.CACHE_URL = ""
-    theme, countries = build(1)
-    assert theme_grid(countries).rows[0][1][0].concerns == {"implemented": 1}
-    # As another process's edit looks from here: no new content version in this process.
-    m.Concern.objects.update(implementation=m.Implementation.REGRESSED)
-    with django_assert_num_queries(5):
-        grid = theme_grid(countries)
-    assert grid.rows[0][1][0].concerns == {"regressed": 1}
-
-
-def test_counts_are_cached_under_the_content_version_with_a_shared_cache(
-    settings, django_assert_num_queries
-):
-    settings.CACHE_URL = "redis://cache:6379/0"  # only its being set counts; locmem holds it
-    theme, countries = build(1)
-    theme_grid(countries)
-    with django_assert_num_queries(3):  # themes, theme instruments, statuses; counts cached
-        grid = theme_grid(countries)
-    assert grid.rows[0][1][0].concerns == {"implemented": 1}
-    assessment = m.Assessment.objects.get(concern__country=countries[0])
-    assessment.verdict = m.Implementation.REGRESSED
-    assessment.save()  # bumps the content version
-    assert theme_grid(countries).rows[0][1][0].concerns == {"regressed": 1}

@@ -110,6 +110,6 @@ def test_links_its_json_twin_with_the_same_parameters(client):
 def test_home_runs_a_fixed_number_of_queries(client, n, django_assert_num_queries):
     build(n)
     # countries, instruments, ratifications for the matrix; theme_grid: themes, theme
-    # instruments, statuses, concern counts, claim counts
-    with django_assert_num_queries(8):
+    # instruments, statuses, the stored counts of concerns and claims
+    with django_assert_num_queries(7):
         assert client.get("/").status_code == 200

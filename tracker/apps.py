@@ -9,4 +9,4 @@ class TrackerConfig(AppConfig):
     def ready(self):
         # Connect the signal handlers that invalidate cached pages on every edit, in every
         # process (server, commands, tests), not only where the middleware is loaded.
-        from tracker import cache  # noqa: F401
+        from tracker import cache, counts  # noqa: F401

@@ -3,23 +3,20 @@ the home grid, the admin's country view and ``/api/compare/``.
 
 Every function runs a fixed number of queries whatever the number of countries, themes or records.
 Pages show only the newest few records per cell: they ask for those alone (a subquery with a
-LIMIT per cell, ``newest_in_each``) and count the rest with one grouped query on the records' own
-status columns (``Concern.implementation``, ``Claim.verification``), so a busy state costs about
-what a quiet one does.
+LIMIT per cell, ``newest_in_each``) and read how many there are by status from the stored counts
+(``RecordCount``, kept by ``tracker.counts``), so a busy state costs about what a quiet one does.
 """
 
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import connections
-from django.db.models import BooleanField, Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import BooleanField, Exists, F, OuterRef, Prefetch
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 
 from tracker import models as m
-from tracker.cache import content_version
 
 
 def parse_country_codes(text: str) -> list[str]:
@@ -87,14 +84,14 @@ def compare(
     else:
         # One group per country; no "country IN (...)" besides: given both, PostgreSQL's
         # planner misjudged how many rows a country has and sorted all of them.
-        per_country = [Q(country=code) for code in codes]
         concerns = newest_in_each(
-            _scope(m.Concern, None, theme, user), ["-issued_on", "key"], per_country, newest
+            _scope(m.Concern, None, theme, user), ["-issued_on", "key"], "country", codes, newest
         )
         claims = newest_in_each(
-            _scope(m.Claim, None, theme, user), ["-stated_on", "key"], per_country, newest
+            _scope(m.Claim, None, theme, user), ["-stated_on", "key"], "country", codes, newest
         )
-        claims = claims.prefetch_related(_stances(user))
+        claims = list(claims)
+        attach_stances(claims, user)
     for name, rows in (("concerns", concerns), ("claims", claims)):
         for row in rows:
             getattr(columns[row.country_id], name).append(row)
@@ -122,34 +119,21 @@ def _scope(model, codes, theme, user):
 
 
 def _status_counts(model, codes, theme, user) -> dict[str, dict[str, int]]:
-    """Per country, its concerns by implementation status (or claims by verification)."""
-    status = "implementation" if model is m.Concern else "verification"
-
-    def count():
-        scope = _scope(model, codes, theme, user)
-        counts: dict[str, dict[str, int]] = defaultdict(dict)
-        for row in scope.values("country_id", status).annotate(n=Count("pk")).order_by():
-            counts[row["country_id"]][row[status]] = row["n"]
-        return dict(counts)
-
-    return cached_counts(f"{model.__name__}:{','.join(codes)}:{theme and theme.slug}", user, count)
+    """Per country, its concerns by implementation status (or claims by verification) on
+    ``theme`` (None: all themes), from the stored counts."""
+    counts: dict[str, dict[str, int]] = defaultdict(Counter)
+    rows = _counted(user).filter(record=model._meta.model_name, country__in=codes)
+    rows = rows.filter(theme=theme) if theme else rows.filter(all_themes=True)
+    for country, outcome, n in rows.values_list("country_id", "outcome", "n"):
+        counts[country][outcome] += n
+    return dict(counts)
 
 
-# Counts by status are kept in the cache under the content version only where every process
-# shares that cache (``CACHE_URL`` set, like the response cache): an edit then makes them stale
-# at once everywhere. With a cache of its own per process, another process's edit would go
-# unseen for a while, so there they are counted on every request.
-COUNTS_SECONDS = 60
-
-
-def cached_counts(name: str, user, count):
-    """``count()``, kept in the shared cache (if any) for the current content version and for
-    what ``user`` sees (published records only, or drafts too)."""
-    if not settings.CACHE_URL:
-        return count()
-    sees = "all" if user is not None and user.is_active and user.is_staff else "published"
-    key = f"tracker:counts:{content_version()}:{sees}:{name}"
-    return cache.get_or_set(key, count, COUNTS_SECONDS)
+def _counted(user):
+    """The stored counts (``tracker.counts``) of the records ``user`` may see."""
+    if user is not None and user.is_active and user.is_staff:
+        return m.RecordCount.objects.all()
+    return m.RecordCount.objects.filter(status=m.Editorial.PUBLISHED)
 
 
 def commitments(countries, theme=None, *, user=None, as_of: dt.date | None = None) -> Comparison:
@@ -188,32 +172,59 @@ def commitments(countries, theme=None, *, user=None, as_of: dt.date | None = Non
     )
 
 
-def _stances(user) -> Prefetch:
-    """A claim's stances whose report ``user`` may see, with the report and its source."""
+def _visible_stances(user):
+    """Stances whose report ``user`` may see, with the report and its source."""
     visible_reports = m.Report.objects.visible_to(user)
-    return Prefetch(
-        "stances",
-        # EXISTS, not "report IN (subquery)": given the IN list, SQLite walks every visible
-        # report for each claim, seconds per page at world scale.
-        queryset=m.Stance.objects.filter(Exists(visible_reports.filter(pk=OuterRef("report_id"))))
+    # EXISTS, not "report IN (subquery)": given the IN list, SQLite walks every visible report
+    # for each claim, seconds per page at world scale.
+    return (
+        m.Stance.objects.filter(Exists(visible_reports.filter(pk=OuterRef("report_id"))))
         .select_related("report", "report__source")
-        .order_by("stance", "report__observed_from", "report_id"),
+        .order_by("stance", "report__observed_from", "report_id")
     )
 
 
-def newest_in_each(queryset, order: list[str], groups: list[Q], n: int):
-    """The records of ``queryset`` that are among the first ``n`` in ``order`` of any of
-    ``groups`` (one filter per country, or per theme), in one query:
-    ``id IN (SELECT * FROM (SELECT ... LIMIT n) UNION ALL ...)``. Each subquery walks the
-    country's index in date order and stops after ``n`` matches, however many records the
-    country has. A UNION, not ``id IN (...) OR id IN (...)``: given the ORs PostgreSQL read the
-    whole table and checked every row against each list (seconds at 250,000 concerns)."""
+def _stances(user) -> Prefetch:
+    """A claim's stances whose report ``user`` may see (``claim.stances.all()``)."""
+    return Prefetch("stances", queryset=_visible_stances(user))
+
+
+def attach_stances(claims, user) -> None:
+    """Set ``claim.shown_stances`` on each claim a page shows: its stances whose report ``user``
+    may see, in one query. Pages use this rather than ``prefetch_related``, which builds a
+    queryset per claim (a millisecond each, for a hundred claims on a country page)."""
+    by_claim = defaultdict(list)
+    ids = {claim.pk for claim in claims}
+    if ids:
+        for stance in _visible_stances(user).filter(claim_id__in=ids):
+            by_claim[stance.claim_id].append(stance)
+    for claim in claims:
+        claim.shown_stances = by_claim[claim.pk]
+
+
+# Stands for each group's value in the subquery compiled once for all groups.
+STAND_IN = "\x00newest-in-each\x00"
+
+
+def newest_in_each(queryset, order: list[str], field: str, values: list, n: int):
+    """The records of ``queryset`` that are among the first ``n`` in ``order`` of any group:
+    those whose ``field`` (a text key: country code, theme slug) is each of ``values`` (None:
+    those with no value), in one query: ``id IN (SELECT * FROM (SELECT ... LIMIT n) UNION ALL
+    ...)``. Each subquery walks the group's index in date order and stops after ``n`` matches,
+    however many records the group has. A UNION, not ``id IN (...) OR id IN (...)``: given the
+    ORs PostgreSQL read the whole table and checked every row against each list (seconds at
+    250,000 concerns). The subquery is compiled once, with a stand-in for the value: compiling
+    it for each of twenty themes took longer than running the query."""
+    compiled: dict[bool, tuple[str, tuple]] = {}
     parts, params = [], []
-    for i, group in enumerate(groups):
-        query = queryset.filter(group).order_by(*order).values("pk")[:n].query
-        sql, group_params = query.get_compiler(queryset.db).as_sql()
+    for i, value in enumerate(values):
+        if (value is None) not in compiled:
+            lookup = {f"{field}__isnull": True} if value is None else {field: STAND_IN}
+            query = queryset.filter(**lookup).order_by(*order).values("pk")[:n].query
+            compiled[value is None] = query.get_compiler(queryset.db).as_sql()
+        sql, shape = compiled[value is None]
         parts.append(f"SELECT * FROM ({sql}) AS newest_{i}")
-        params.extend(group_params)
+        params.extend(value if p == STAND_IN else p for p in shape)
     if not parts:
         return queryset.none()
     quote = connections[queryset.db].ops.quote_name
@@ -236,68 +247,59 @@ class ThemeRecords:
 @dataclass
 class CountryRecords:
     by_theme: dict[str | None, ThemeRecords]  # theme slug, None for records without a theme
-    claims: list[dict]  # every claim in short (id, summary, dates), for the timeline
+    claims: list[dict]  # the newest dated claims in short (id, summary, dates), for the timeline
 
 
-def country_records(country, themes, *, user=None, newest: int) -> CountryRecords:
+def country_records(country, themes, *, user=None, newest: int, dated: int) -> CountryRecords:
     """One country's concerns and claims theme by theme (``themes``: every Theme), the newest
-    ``newest`` of each theme; a record tagged with two themes is under both. Queries: concern
-    counts (cached), the concerns shown with their themes, claims in short (all of them, with
-    their themes), the claims shown, their stances with reports = 5.
+    ``newest`` of each theme; a record tagged with two themes is under both. Also its ``dated``
+    newest claims by date of action (else of statement), for the timeline. Queries: the stored
+    counts, the concerns shown, the claims shown, their stances with reports, the dated claims
+    = 5.
     """
     by_theme: dict[str | None, ThemeRecords] = defaultdict(ThemeRecords)
-    visible = m.Concern.objects.visible_to(user).filter(country=country)
+    totals = {"concern": Counter(), "claim": Counter()}
+    counted = _counted(user).filter(country=country, all_themes=False)
+    for record, slug, n in counted.values_list("record", "theme_id", "n"):
+        totals[record][slug] += n
+    for model, name, order in (
+        (m.Concern, "concerns", ["-issued_on", "key"]),
+        (m.Claim, "claims", ["-stated_on", "key"]),
+    ):
+        counts = totals[model._meta.model_name]
+        groups = [t.slug for t in themes if counts.get(t.slug)]
+        if counts.get(None):
+            groups.append(None)
+        visible = model.objects.visible_to(user).filter(country=country)
+        rows = newest_in_each(visible, order, "themes", groups, newest).annotate(theme=F("themes"))
+        if model is m.Claim:
+            rows = list(rows)
+            attach_stances(rows, user)
+        # Newest first: the first ``newest`` rows of a theme are its newest records (a record
+        # is read once per theme it has, also for a theme where it is not among the newest).
+        for row in rows:
+            shown = getattr(by_theme[row.theme], name)
+            if len(shown) < newest:
+                shown.append(row)
+        for slug, total in counts.items():
+            setattr(by_theme[slug], f"{name}_total", total)
 
-    def count():
-        rows = visible.values_list("themes").annotate(n=Count("pk")).order_by()
-        return dict(rows.values_list("themes", "n"))
-
-    totals = cached_counts(f"Concern:{country.code}:by-theme", user, count)
-    groups = [Q(themes=t) for t in themes if totals.get(t.slug)]
-    if totals.get(None):
-        groups.append(Q(themes__isnull=True))
-    concerns = newest_in_each(visible, ["-issued_on", "key"], groups, newest).annotate(
-        theme=F("themes")
-    )
-    # Newest first: the first ``newest`` rows of a theme are its newest concerns.
-    for concern in concerns:
-        records = by_theme[concern.theme]
-        if len(records.concerns) < newest:
-            records.concerns.append(concern)
-    for slug, total in totals.items():
-        by_theme[slug].concerns_total = total
-
-    # A state has far fewer claims than concerns: read them all in short, for the timeline and
-    # the counts, and fetch in full only those shown.
-    claim_rows = list(
+    claims = (
         m.Claim.objects.visible_to(user)
         .filter(country=country)
+        .annotate(day=Coalesce("action_on", "stated_on"))
+        .filter(day__isnull=False)
+        .order_by("-day", "key")
         .values(
             "pk",
-            "themes",
             "summary",
             "action_on",
             "action_on_precision",
             "stated_on",
             "stated_on_precision",
-        )
-        .order_by("-stated_on", "key")
+        )[:dated]
     )
-    shown = []
-    for row in claim_rows:
-        records = by_theme[row["themes"]]
-        records.claims_total += 1
-        if records.claims_total <= newest:
-            shown.append(row)
-    claims = (
-        m.Claim.objects.filter(pk__in={row["pk"] for row in shown})
-        .prefetch_related(_stances(user))
-        .in_bulk()
-    )
-    for row in shown:
-        by_theme[row["themes"]].claims.append(claims[row["pk"]])
-    every_claim = list({row["pk"]: row for row in claim_rows}.values())
-    return CountryRecords(by_theme=dict(by_theme), claims=every_claim)
+    return CountryRecords(by_theme=dict(by_theme), claims=list(claims))
 
 
 @dataclass
@@ -338,8 +340,8 @@ class Grid:
 
 
 def theme_grid(countries, *, user=None, as_of: dt.date | None = None) -> Grid:
-    """The theme x country summary. Queries: themes 1, theme instruments 1, statuses 1,
-    concern counts 1, claim counts 1 = 5 (3 while the counts are in the cache)."""
+    """The theme x country summary. Queries: themes, theme instruments, statuses, the stored
+    counts of concerns and claims = 4."""
     as_of = as_of or dt.date.today()
     codes = [c.code for c in countries]
     themes = list(m.Theme.objects.all())
@@ -355,17 +357,8 @@ def theme_grid(countries, *, user=None, as_of: dt.date | None = None) -> Grid:
         .values("country_id", "instrument_id", "status_as_of")
     }
 
-    def count(model, status):
-        queryset = model.objects.visible_to(user).filter(country__in=codes, themes__isnull=False)
-        return list(
-            queryset.values("country_id", "themes", status).annotate(n=Count("pk")).order_by()
-        )
-
-    name = f"grid:{','.join(codes)}"
-    concern_counts = cached_counts(
-        f"Concern:{name}", user, lambda: count(m.Concern, "implementation")
-    )
-    claim_counts = cached_counts(f"Claim:{name}", user, lambda: count(m.Claim, "verification"))
+    counted = _counted(user).filter(country__in=codes, all_themes=False, theme__isnull=False)
+    counted = counted.values_list("record", "country_id", "theme_id", "outcome", "n")
 
     cells = {}
     rows = []
@@ -381,8 +374,7 @@ def theme_grid(countries, *, user=None, as_of: dt.date | None = None) -> Grid:
             cells[(country.code, theme.slug)] = cell
             row.append(cell)
         rows.append((theme, row))
-    for item in concern_counts:
-        cells[(item["country_id"], item["themes"])].concerns[item["implementation"]] += item["n"]
-    for item in claim_counts:
-        cells[(item["country_id"], item["themes"])].claims[item["verification"]] += item["n"]
+    for record, country, theme, outcome, n in counted:
+        cell = cells[(country, theme)]
+        (cell.concerns if record == "concern" else cell.claims)[outcome] += n
     return Grid(countries=list(countries), as_of=as_of, rows=rows)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from simple_history.utils import update_change_reason
 
+from tracker.counts import deferred
 from tracker.seeds import SEEDS_DIR, SeedError, convert_row, read_rows, seed_files
 
 
@@ -79,7 +80,8 @@ def seeds_load(*, directory: Path = SEEDS_DIR, dry_run: bool = False) -> dict[st
     """
     counts: dict[str, Counter] = {}
     keys = NaturalKeys()
-    with transaction.atomic():
+    # Each country is recounted once, at the end (tracker.counts).
+    with transaction.atomic(), deferred():
         for kind, model, natural_key, path in seed_files(directory):
             counter = counts.setdefault(kind, Counter())
             for number, row in enumerate(read_rows(path), start=2 if path.suffix == ".csv" else 1):

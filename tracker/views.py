@@ -227,7 +227,9 @@ def country(request, code):
         .values("pk", "summary", "observed_from", "observed_from_precision")[: TIMELINE_EVENTS + 1]
     )
     themes = list(m.Theme.objects.all())
-    records = country_records(obj, themes, user=user, newest=COUNTRY_NEWEST)
+    records = country_records(
+        obj, themes, user=user, newest=COUNTRY_NEWEST, dated=TIMELINE_EVENTS + 1
+    )
     indicator_themes = defaultdict(list)
     for indicator_id, slug in m.Indicator.themes.through.objects.values_list(
         "indicator_id", "theme_id"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
 
+from tracker import counts
 from tracker.cache import content_changed
 from tracker.importers.base import ImportDataError, ImportResult
 
@@ -39,7 +40,8 @@ def run_import(
         raise ImportDataError(name, 0, "", str(path.name), "an existing file or folder")
     if path.is_dir() and fmt != "untc-extract":
         raise ImportDataError(name, 0, "", name, "a file, not a folder")
-    with transaction.atomic():
+    # Each country whose records changed is recounted once, at the end (tracker.counts).
+    with transaction.atomic(), counts.deferred():
         if fmt == "untc-extract":
             kwargs = {"as_of": as_of} if as_of else {}
             untc.import_untc(path, result=result, reason=reason, instrument=instrument, **kwargs)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_update_with_history
 
+from tracker import counts
 from tracker import models as m
 from tracker.importers.base import (
     BATCH_SIZE,
@@ -515,6 +516,7 @@ class _Writer:
         }
         taken = _lookup("key", list(wanted_keys.values()))
         new_rows, new_themes, changed, retheme = [], {}, [], {}
+        countries = set()  # whose counts change (tracker.counts)
         for external_id, code, parsed in entries:
             values = {
                 "review_id": self.review_ids[(parsed["symbol"], code)],
@@ -547,6 +549,7 @@ class _Writer:
                     row["issued_on"] = self.adapt_day(row["issued_on"])
                 new_rows.append(tuple(row[c] for c in self.columns))
                 new_themes[external_id] = parsed["themes"]
+                countries.add(code)
                 continue
             dirty = any(getattr(concern, f) != v for f, v in values.items())
             if dirty:
@@ -557,6 +560,7 @@ class _Writer:
             if dirty or concern.pk in retheme:
                 concern.updated_at = self.now
                 changed.append(concern)
+                countries.add(code)
             else:
                 self.result.count("concerns", "unchanged")
 
@@ -579,5 +583,6 @@ class _Writer:
         for pks, kind in ((list(new_pks.values()), "+"), (changed_pks, "~")):
             history_from_rows(m.Concern, pks, history_type=kind, date=self.now, reason=self.reason)
         m2m_history_from_rows(m.Concern, "themes", [*new_pks.values(), *changed_pks], after=after)
+        counts.changed(countries)
         self.result.count("concerns", "created", len(new_rows))
         self.result.count("concerns", "updated", len(changed))

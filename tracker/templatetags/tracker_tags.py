@@ -7,10 +7,10 @@ from decimal import Decimal
 from django import template
 from django.template.defaultfilters import stringfilter
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
 from tracker import models as m
@@ -278,3 +278,103 @@ def status_counts(counter) -> list[tuple[str, int]]:
         ((k, n) for k, n in counter.items() if n),
         key=lambda kv: STATUS_ORDER.index(kv[0]) if kv[0] in STATUS_ORDER else len(STATUS_ORDER),
     )
+
+
+# Records and cells that pages show by the hundred, written here rather than in included
+# templates: the template engine spent about a millisecond on each (a home grid cell, a
+# concern or a claim with its reports), most of a world-scale page's time. The markup is what
+# the templates wrote.
+
+
+@register.simple_tag(takes_context=True)
+def concern_item(context, c) -> str:
+    """A concern in a list: status, body, year, paragraph, then its summary linking to it."""
+    parts = [str(status_badge(c.implementation)), f' <span class="body">{escape(c.body_id)}</span>']
+    if c.issued_on:
+        parts.append(f' <time datetime="{c.issued_on.isoformat()}">{c.issued_on.year}</time>')
+    if c.paragraph:
+        parts.append(f", {escape(_('para.'))} {escape(c.paragraph)}")
+    return mark_safe(
+        f"<p>{''.join(parts)} {editorial(context, c)}</p>\n"
+        f'<p><a href="{record_url(c)}">{escape(shorten(c.summary, 220))}</a></p>'
+    )
+
+
+CLAIM_KINDS = dict(m.Claim.Kind.choices)
+
+
+@register.simple_tag(takes_context=True)
+def claim_item(context, c) -> str:
+    """A claim in a list: status, kind, date, its summary linking to it, then the reports that
+    support or contradict it (``shown_stances``, see ``comparison.attach_stances``)."""
+    # Not get_kind_display(): it builds a dict of the choices on every call.
+    kind = CLAIM_KINDS.get(c.kind, c.kind)
+    head = f'{status_badge(c.verification)} <span class="muted">{escape(kind)}</span>'
+    if c.stated_on:
+        head += f", {escape(_('stated'))} {escape(partial_date(c, 'stated_on'))}"
+    html = (
+        f"<p>{head} {editorial(context, c)}</p>\n"
+        f'<p><a href="{record_url(c)}">{escape(shorten(c.summary, 220))}</a></p>'
+    )
+    stances = c.shown_stances
+    if stances:
+        items = []
+        for s in stances:
+            report = s.report
+            item = (
+                f'<li>{status_badge(s.stance)} <a href="{record_url(report)}">'
+                f"{escape(shorten(report.summary, 120))}</a>"
+            )
+            if report.source:
+                name = report.source.publisher or report.source.title
+                item += f' <span class="muted">({escape(shorten(name, 40))})</span>'
+            items.append(item + "</li>")
+        html += f'\n<ul class="stances">{"".join(items)}</ul>'
+    return mark_safe(html)
+
+
+@register.simple_tag(takes_context=True)
+def grid_cell(context, cell) -> str:
+    """One theme x country cell of the home grid: treaties ratified, then concerns and claims by
+    status, each number linking to the list behind it."""
+    if cell.commitment == "n/a":
+        html = f'<p class="muted">{escape(_("no treaty mapped"))}</p>'
+    else:
+        text = _("party to %(party)s of %(total)s treaties") % {
+            "party": cell.party,
+            "total": cell.instruments_total,
+        }
+        html = f'<p class="commit commit-{cell.commitment}">{escape(text)}</p>'
+    where = f"?country={escape(cell.country.code)}&amp;theme={escape(cell.theme.slug)}"
+    for counter, total, url, param, one, many, none in (
+        (
+            cell.concerns,
+            cell.concerns_total,
+            context["concerns_url"],
+            "implementation",
+            "%(n)s concern",
+            "%(n)s concerns",
+            _("no concerns"),
+        ),
+        (
+            cell.claims,
+            cell.claims_total,
+            context["claims_url"],
+            "verification",
+            "%(n)s claim",
+            "%(n)s claims",
+            _("no claims"),
+        ),
+    ):
+        if not total:
+            html += f'\n<p class="muted">{escape(none)}</p>'
+            continue
+        label = ngettext(one, many, total) % {"n": total}
+        items = "".join(
+            f'<li><a href="{url}{where}&amp;{param}={status}">{status_badge(status, n)}</a></li>'
+            for status, n in status_counts(counter)
+        )
+        html += (
+            f'\n<p><a href="{url}{where}">{escape(label)}</a></p>\n<ul class="counts">{items}</ul>'
+        )
+    return mark_safe(f'<div class="cell">\n{html}\n</div>')

@@ -1,0 +1,165 @@
+"""The stored counts of concerns and claims (``RecordCount``) stay in step with the records
+through every kind of write: a full recount afterwards changes nothing."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from tests.factories import (
+    AssessmentFactory,
+    BodyFactory,
+    ClaimFactory,
+    ConcernFactory,
+    CountryFactory,
+    ThemeFactory,
+)
+from tracker import counts
+from tracker import models as m
+
+pytestmark = pytest.mark.django_db
+
+
+def stored() -> list[tuple]:
+    rows = m.RecordCount.objects.values_list(
+        "record", "country_id", "theme_id", "all_themes", "status", "outcome", "n"
+    )
+    return sorted(rows, key=str)
+
+
+def assert_in_step():
+    before = stored()
+    counts.recount()
+    assert stored() == before
+
+
+def n(record="concern", country="KAZ", theme=None, all_themes=False, **where) -> int:
+    rows = m.RecordCount.objects.filter(
+        record=record, country=country, theme=theme, all_themes=all_themes, **where
+    )
+    return sum(rows.values_list("n", flat=True))
+
+
+@pytest.fixture
+def world():
+    kaz = CountryFactory(code="KAZ", iso2="KZ", name="Kazakhstan")
+    kgz = CountryFactory(code="KGZ", iso2="KG", name="Kyrgyzstan")
+    torture = ThemeFactory(slug="torture")
+    speech = ThemeFactory(slug="freedom-of-expression")
+    return kaz, kgz, torture, speech
+
+
+def test_every_edit_of_a_concern_keeps_the_counts_in_step(world):
+    kaz, kgz, torture, speech = world
+    concern = ConcernFactory(country=kaz, themes=[torture, speech])
+    assert n(theme=torture) == n(theme=speech) == 1
+    assert n(all_themes=True, outcome="no_information") == 1  # once, not once per theme
+    assert_in_step()
+
+    concern.themes.remove(speech)
+    assert n(theme=speech) == 0
+    assert_in_step()
+    concern.themes.clear()
+    assert n(theme=None) == 1  # no theme now
+    assert_in_step()
+
+    concern.status = m.Editorial.DRAFT
+    concern.save()
+    assert n(all_themes=True, status="draft") == 1
+    assert n(all_themes=True, status="published") == 0
+    assert_in_step()
+
+    concern.country = kgz
+    concern.save()
+    assert n(all_themes=True) == 0
+    assert n(country="KGZ", all_themes=True) == 1
+    assert_in_step()
+
+    assessment = AssessmentFactory(concern=concern, verdict=m.Implementation.REGRESSED)
+    assert n(country="KGZ", all_themes=True, outcome="regressed") == 1
+    assert_in_step()
+    assessment.delete()
+    assert n(country="KGZ", all_themes=True, outcome="no_information") == 1
+    assert_in_step()
+
+    concern.delete()
+    assert stored() == []
+
+
+def test_claims_are_counted_by_verification(world):
+    kaz, _kgz, torture, _speech = world
+    claim = ClaimFactory(country=kaz, themes=[torture])
+    AssessmentFactory(claim=claim, verdict=m.Verification.CONTRADICTED)
+    assert n("claim", theme=torture, outcome="contradicted") == 1
+    assert n("concern", all_themes=True) == 0
+    assert_in_step()
+    claim.delete()
+    assert stored() == []
+
+
+def test_changes_from_the_theme_side_are_counted(world):
+    kaz, kgz, torture, speech = world
+    first = ConcernFactory(country=kaz, themes=[torture])
+    ConcernFactory(country=kgz)
+    speech.concerns.add(first)
+    assert n(theme=speech) == 1
+    assert_in_step()
+    torture.concerns.clear()
+    assert n(theme=torture) == 0
+    assert_in_step()
+    speech.delete()  # its records have no theme left
+    assert n(theme=None) == 1
+    assert_in_step()
+
+
+def test_a_deferred_block_recounts_once_at_its_end(world):
+    kaz, _kgz, torture, _speech = world
+    with counts.deferred():
+        for _ in range(3):
+            ConcernFactory(country=kaz, themes=[torture])
+        assert stored() == []
+        with counts.deferred():  # nested: the outer block recounts
+            ConcernFactory(country=kaz)
+        assert stored() == []
+    assert n(theme=torture) == 3
+    assert n(all_themes=True) == 4
+    assert_in_step()
+
+
+def test_a_failed_block_recounts_nothing(world):
+    kaz, *_ = world
+    with pytest.raises(RuntimeError), counts.deferred():
+        ConcernFactory(country=kaz)
+        raise RuntimeError
+    assert stored() == []
+
+
+def test_imports_and_seeds_keep_the_counts_in_step(db, tmp_path):
+    call_command("load_seeds", stdout=io.StringIO())
+    assert n(country="KAZ", all_themes=True) == m.Concern.objects.filter(country="KAZ").count()
+    assert_in_step()
+
+    BodyFactory(code="XYZ", name="A body")
+    path = tmp_path / "uhri.csv"
+    path.write_text(
+        "AnnotationId,Symbol,Text,PublicationDate,Countries,Themes,Body\n"
+        "a-1,XYZ/C/UZB/CO/1,Text one.,2020-01-02,Uzbekistan,Torture,XYZ\n"
+        "a-2,XYZ/C/UZB/CO/1,Text two.,2020-01-02,Uzbekistan,,XYZ\n"
+    )
+    before = n(country="UZB", all_themes=True)
+    call_command("import", "uhri", str(path), "--dry-run", stdout=io.StringIO())
+    assert n(country="UZB", all_themes=True) == before
+    call_command("import", "uhri", str(path), stdout=io.StringIO())
+    assert n(country="UZB", all_themes=True, status="draft") == 2
+    assert_in_step()
+
+
+def test_the_migration_counts_what_is_there(world):
+    kaz, _kgz, torture, _speech = world
+    ConcernFactory(country=kaz, themes=[torture])
+    m.RecordCount.objects.all().delete()
+    from django.apps import apps
+
+    counts.recount(apps=apps)  # what migration 0007 runs, with its own model registry
+    assert n(theme=torture) == 1
+    assert_in_step()
