@@ -114,9 +114,13 @@ def test_command_prints_counts_and_delete_removes_only_synthetic_records(capsys,
     assert "concerns       created      100" in out
     assert m.Concern.objects.count() == curated + 100
 
+    counted = m.RecordCount.objects.filter(record="concern", all_themes=True)
+    assert sum(counted.values_list("n", flat=True)) == curated + 100
+
     call_command("generate_world", delete=True)
     assert m.Concern.objects.count() == curated
     assert not m.Review.objects.filter(key__startswith="world-").exists()
+    assert sum(counted.values_list("n", flat=True)) == curated
 
 
 def test_generate_world_sets_each_records_current_status(reference_data):

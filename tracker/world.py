@@ -16,6 +16,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from tracker import counts
 from tracker import models as m
 from tracker.cache import content_changed
 
@@ -211,6 +212,7 @@ def world_delete() -> dict[str, int]:
             table = model._meta.db_table
             cursor.execute(f'DELETE FROM "{table}" WHERE "key" LIKE %s', [like])
             deleted[table] = cursor.rowcount
+    counts.changed(None)  # plain SQL sends no signals
     return deleted
 
 
@@ -236,7 +238,8 @@ def world_generate(
     records as each other; dates spread over thirty years; text is a few sentences long.
     """
     rng = random.Random(seed)
-    with transaction.atomic():
+    # Every country is recounted once, at the end (tracker.counts).
+    with transaction.atomic(), counts.deferred():
         _ensure_reference_data()
         world_delete()
         source, _ = m.Source.objects.update_or_create(
