@@ -782,8 +782,17 @@ class Claim(EditorialModel):
 
     class Meta:
         ordering = ["-stated_on", "key"]
-        # A country's newest claims (compare page) without reading all of them.
-        indexes = [models.Index(fields=["country", "status", "stated_on"])]
+        indexes = [
+            # A country's newest claims (compare page) without reading all of them.
+            models.Index(fields=["country", "status", "stated_on"]),
+            # ... and its newest by date of action, else of statement (country page timeline).
+            models.Index(
+                F("country"),
+                F("status"),
+                models.functions.Coalesce("action_on", "stated_on"),
+                name="claim_country_day",
+            ),
+        ]
         constraints = [
             date_pair_constraint("claim", "action_on"),
             date_pair_constraint("claim", "stated_on"),
@@ -816,6 +825,8 @@ class Report(EditorialModel):
 
     class Meta:
         ordering = ["-observed_from", "key"]
+        # A country's newest reports (its timeline) without sorting all of them.
+        indexes = [models.Index(fields=["country", "status", "observed_from"])]
         constraints = [
             date_pair_constraint("report", "observed_from"),
             date_pair_constraint("report", "observed_to"),

@@ -109,8 +109,8 @@ def home(request):
 
 
 def _timeline(column, reviews, claims, reports) -> list[dict]:
-    """Dated events of one country, newest first. ``claims`` and ``reports`` are short rows
-    (``values()``): a busy state has thousands of them."""
+    """Dated events of one country, newest first. ``reviews``, ``claims`` and ``reports`` are
+    short rows (``values()``), the newest few of each: a busy state has thousands."""
     events = []
 
     def add(day, precision, kind, text, url=""):
@@ -146,10 +146,11 @@ def _timeline(column, reviews, claims, reports) -> list[dict]:
         )
     for review in reviews:
         add(
-            review.adopted_on,
-            review.adopted_on_precision,
+            review["adopted_on"],
+            review["adopted_on_precision"],
             _("review"),
-            _("%(body)s review %(symbol)s") % {"body": review.body_id, "symbol": review.symbol},
+            _("%(body)s review %(symbol)s")
+            % {"body": review["body_id"], "symbol": review["symbol"]},
         )
     for pledge in column.pledges:
         add(pledge.made_on, pledge.made_on_precision, _("pledge"), pledge.summary)
@@ -215,11 +216,14 @@ def country(request, code):
         .filter(country=obj)
         .select_related("instrument", "source")
     )
-    reviews = list(
-        m.Review.objects.visible_to(user).filter(country=obj).select_related("body", "source")
+    # Only the newest reviews, claims and reports can be among the timeline's newest events;
+    # one more than it shows tells whether there are more.
+    reviews = (
+        m.Review.objects.visible_to(user)
+        .filter(country=obj, adopted_on__isnull=False)
+        .order_by("-adopted_on", "key")
+        .values("body_id", "symbol", "adopted_on", "adopted_on_precision")[: TIMELINE_EVENTS + 1]
     )
-    # Only the newest reports can be among the timeline's newest events; one more than it shows
-    # tells whether there are more.
     reports = (
         m.Report.objects.visible_to(user)
         .filter(country=obj, observed_from__isnull=False)

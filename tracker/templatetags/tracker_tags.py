@@ -300,6 +300,23 @@ def concern_item(context, c) -> str:
     )
 
 
+@register.simple_tag(takes_context=True)
+def treaty_cell(context, r) -> str:
+    """A ratification's status as of the page's date (``status_as_of``), with the year it took
+    effect; ``none`` where ``r`` is None."""
+    if r is None:
+        return status_badge("none")
+    if r.status_as_of == m.TreatyStatus.PARTY:
+        html = status_badge("party", r.action_date.year)
+    elif r.status_as_of == m.TreatyStatus.SIGNATORY:
+        html = status_badge("signatory", r.signature_date.year)
+    else:
+        html = status_badge("none")
+    if r.status == m.Editorial.DRAFT:
+        html = mark_safe(f"{html} {editorial(context, r)}")
+    return html
+
+
 CLAIM_KINDS = dict(m.Claim.Kind.choices)
 
 
