@@ -86,11 +86,11 @@ def compare(
         # planner misjudged how many rows a country has and sorted all of them.
         concerns = newest_in_each(
             _scope(m.Concern, None, theme, user), ["-issued_on", "key"], "country", codes, newest
-        )
+        ).only(*SHOWN[m.Concern])
         claims = newest_in_each(
             _scope(m.Claim, None, theme, user), ["-stated_on", "key"], "country", codes, newest
         )
-        claims = list(claims)
+        claims = list(claims.only(*SHOWN[m.Claim]))
         attach_stances(claims, user)
     for name, rows in (("concerns", concerns), ("claims", claims)):
         for row in rows:
@@ -189,6 +189,18 @@ def _stances(user) -> Prefetch:
     return Prefetch("stances", queryset=_visible_stances(user))
 
 
+# What pages show of a concern or claim in a list (``concern_item``, ``claim_item``): the rest,
+# the long recommendation text among it, stays unread.
+SHOWN = {
+    m.Concern: [
+        "status", "country", "body", "issued_on", "issued_on_precision", "paragraph", "summary",
+        "implementation",
+    ],
+    m.Claim: ["status", "country", "kind", "stated_on", "stated_on_precision", "summary",
+              "verification"],
+}  # fmt: skip
+
+
 def attach_stances(claims, user) -> None:
     """Set ``claim.shown_stances`` on each claim a page shows: its stances whose report ``user``
     may see, in one query. Pages use this rather than ``prefetch_related``, which builds a
@@ -196,7 +208,9 @@ def attach_stances(claims, user) -> None:
     by_claim = defaultdict(list)
     ids = {claim.pk for claim in claims}
     if ids:
-        for stance in _visible_stances(user).filter(claim_id__in=ids):
+        stances = _visible_stances(user).filter(claim_id__in=ids)
+        shown = ["claim", "stance", "report__summary", "report__source__publisher"]
+        for stance in stances.only(*shown, "report__source__title"):
             by_claim[stance.claim_id].append(stance)
     for claim in claims:
         claim.shown_stances = by_claim[claim.pk]
@@ -271,7 +285,8 @@ def country_records(country, themes, *, user=None, newest: int, dated: int) -> C
         if counts.get(None):
             groups.append(None)
         visible = model.objects.visible_to(user).filter(country=country)
-        rows = newest_in_each(visible, order, "themes", groups, newest).annotate(theme=F("themes"))
+        rows = newest_in_each(visible, order, "themes", groups, newest)
+        rows = rows.only(*SHOWN[model]).annotate(theme=F("themes"))
         if model is m.Claim:
             rows = list(rows)
             attach_stances(rows, user)
