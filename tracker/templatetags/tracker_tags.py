@@ -293,19 +293,23 @@ esc = html.escape
 
 
 @register.simple_tag(takes_context=True)
-def concern_item(context, c) -> str:
-    """A concern in a list: status, body, year, paragraph, then its summary linking to it."""
-    html = (
-        f'<p>{_badge(get_language(), c.implementation)} <span class="body">{esc(c.body_id)}</span>'
-    )
-    if c.issued_on:
-        html += f' <time datetime="{c.issued_on.isoformat()}">{c.issued_on.year}</time>'
-    if c.paragraph:
-        html += f", {esc(_('para.'))} {esc(c.paragraph)}"
-    return mark_safe(
-        f"{html} {editorial(context, c)}</p>\n"
-        f'<p><a href="{record_url(c)}">{esc(shorten(c.summary, 220))}</a></p>'
-    )
+def concern_items(context, concerns) -> str:
+    """Concerns as list items: status, body, year, paragraph, then the summary linking to the
+    concern."""
+    language, url, para = get_language(), url_pattern("tracker:concern"), esc(_("para."))
+    items = []
+    for c in concerns:
+        badge = _badge(language, c.implementation)
+        html = f'<li><p>{badge} <span class="body">{esc(c.body_id)}</span>'
+        if c.issued_on:
+            html += f' <time datetime="{c.issued_on.isoformat()}">{c.issued_on.year}</time>'
+        if c.paragraph:
+            html += f", {para} {esc(c.paragraph)}"
+        items.append(
+            f"{html} {editorial(context, c)}</p>\n"
+            f'<p><a href="{url.format(c.pk)}">{esc(shorten(c.summary, 220))}</a></p></li>'
+        )
+    return mark_safe("".join(items))
 
 
 @register.simple_tag(takes_context=True)
@@ -330,33 +334,38 @@ CLAIM_KINDS = dict(m.Claim.Kind.choices)
 
 
 @register.simple_tag(takes_context=True)
-def claim_item(context, c) -> str:
-    """A claim in a list: status, kind, date, its summary linking to it, then the reports that
-    support or contradict it (``shown_stances``, see ``comparison.attach_stances``)."""
-    language = get_language()
-    # Not get_kind_display(): it builds a dict of the choices on every call.
-    kind = CLAIM_KINDS.get(c.kind, c.kind)
-    html = f'<p>{_badge(language, c.verification)} <span class="muted">{esc(str(kind))}</span>'
-    if c.stated_on:
-        html += f", {esc(_('stated'))} {esc(partial_date(c, 'stated_on'))}"
-    html += (
-        f" {editorial(context, c)}</p>\n"
-        f'<p><a href="{record_url(c)}">{esc(shorten(c.summary, 220))}</a></p>'
-    )
-    if c.shown_stances:
-        items = []
-        for s in c.shown_stances:
-            report = s.report
-            item = (
-                f'<li>{_badge(language, s.stance)} <a href="{record_url(report)}">'
-                f"{esc(shorten(report.summary, 120))}</a>"
-            )
-            if report.source:
-                name = report.source.publisher or report.source.title
-                item += f' <span class="muted">({esc(shorten(name, 40))})</span>'
-            items.append(item + "</li>")
-        html += f'\n<ul class="stances">{"".join(items)}</ul>'
-    return mark_safe(html)
+def claim_items(context, claims) -> str:
+    """Claims as list items: status, kind, date, the summary linking to the claim, then the
+    reports that support or contradict it (``shown_stances``, see
+    ``comparison.attach_stances``)."""
+    language, stated = get_language(), esc(_("stated"))
+    url, report_url = url_pattern("tracker:claim"), url_pattern("tracker:report")
+    items = []
+    for c in claims:
+        # Not get_kind_display(): it builds a dict of the choices on every call.
+        kind = esc(str(CLAIM_KINDS.get(c.kind, c.kind)))
+        html = f'<li><p>{_badge(language, c.verification)} <span class="muted">{kind}</span>'
+        if c.stated_on:
+            html += f", {stated} {esc(partial_date(c, 'stated_on'))}"
+        html += (
+            f" {editorial(context, c)}</p>\n"
+            f'<p><a href="{url.format(c.pk)}">{esc(shorten(c.summary, 220))}</a></p>'
+        )
+        if c.shown_stances:
+            html += '\n<ul class="stances">'
+            for s in c.shown_stances:
+                report = s.report
+                html += (
+                    f'<li>{_badge(language, s.stance)} <a href="{report_url.format(report.pk)}">'
+                    f"{esc(shorten(report.summary, 120))}</a>"
+                )
+                if report.source:
+                    name = report.source.publisher or report.source.title
+                    html += f' <span class="muted">({esc(shorten(name, 40))})</span>'
+                html += "</li>"
+            html += "</ul>"
+        items.append(html + "</li>")
+    return mark_safe("".join(items))
 
 
 @register.simple_tag(takes_context=True)
