@@ -24,7 +24,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.settings import api_settings
@@ -35,7 +35,7 @@ from tracker import filters
 from tracker import models as m
 from tracker import serializers as s
 from tracker.comparison import compare, parse_country_codes, theme_grid
-from tracker.renderers import CSVRenderer
+from tracker.renderers import CSVRenderer, FastJSONRenderer
 
 app_name = "api"
 
@@ -245,8 +245,8 @@ class ApiMixin:
         if (response.status_code >= 400 or request.method == "OPTIONS") and isinstance(
             getattr(request, "accepted_renderer", None), CSVRenderer | BrowsableAPIRenderer
         ):
-            request.accepted_renderer = JSONRenderer()
-            request.accepted_media_type = JSONRenderer.media_type
+            request.accepted_renderer = FastJSONRenderer()
+            request.accepted_media_type = FastJSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
 
 
@@ -268,7 +268,7 @@ class RecordViewSet(ApiMixin, viewsets.ModelViewSet):
     pagination_class = Pagination
     filter_backends = [DjangoFilterBackend]
     lookup_value_regex = "[^/]+"  # any key reaches get_object, which answers a JSON 404
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer, CSVRenderer]
 
     def base_queryset(self):
         qs = self.model.objects.all()
@@ -653,7 +653,7 @@ class CompareView(ApiMixin, APIView):
     """Commitments against reported practice, several countries side by side."""
 
     permission_classes = [AllowAny]  # read-only; visibility comes from the user
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer]
+    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer]
     http_method_names = ["get", "head", "options"]
 
     @extend_schema(

@@ -1,20 +1,60 @@
-"""CSV output of every API list (``?format=csv`` or ``Accept: text/csv``).
+"""The API's output formats: JSON (``FastJSONRenderer``) and CSV (``CSVRenderer``).
 
-One row per record, the same columns as the JSON: a nested object becomes ``parent.child``
-columns (``source_detail.title``), a list of codes or ids is joined with ``;``, a list of objects
-(reservations, stances) is written as JSON in its cell. Links stay absolute URLs.
+CSV, for every API list (``?format=csv`` or ``Accept: text/csv``): one row per record, the same
+columns as the JSON: a nested object becomes ``parent.child`` columns (``source_detail.title``), a
+list of codes or ids is joined with ``;``, a list of objects (reservations, stances) is written as
+JSON in its cell. Links stay absolute URLs.
 """
 
 import csv
 import io
 import json
 
+import orjson
 from rest_framework import serializers
-from rest_framework.renderers import BaseRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.utils.encoders import JSONEncoder
 
 from tracker.exporters import formula_safe
 
 LIST_SEPARATOR = ";"
+
+
+class FastJSONRenderer(JSONRenderer):
+    """DRF's JSONRenderer, byte for byte, written by orjson: encoding a page of 50 concerns with
+    the standard library took about a tenth of the request.
+
+    Dates, times and anything else orjson does not write itself go through DRF's encoder, so
+    they read as before (``Z`` for UTC, lazy translations as text). Indented output (the
+    browsable API, ``Accept: application/json; indent=4``) and whatever orjson refuses (an
+    integer beyond 64 bits, very deep nesting) are left to DRF. Known differences, for data this
+    API does not hold (it has no float fields): a float such as 1e-07 is written 1e-7, and NaN
+    or infinity is written null where DRF refuses it.
+    """
+
+    _default = JSONEncoder().default
+    _options = (
+        orjson.OPT_PASSTHROUGH_DATETIME  # DRF writes UTC as Z, and any zero offset too
+        | orjson.OPT_PASSTHROUGH_DATACLASS  # as DRF would (its encoder does not know them)
+        | orjson.OPT_NON_STR_KEYS  # integer, boolean and null keys, as json.dumps writes them
+    )
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if (
+            data is None
+            or self.ensure_ascii
+            or not self.compact
+            or self.get_indent(accepted_media_type, renderer_context or {}) is not None
+        ):
+            return super().render(data, accepted_media_type, renderer_context)
+        try:
+            text = orjson.dumps(data, default=self._default, option=self._options)
+        except orjson.JSONEncodeError:
+            return super().render(data, accepted_media_type, renderer_context)
+        # DRF escapes these two line separators, so that the output is valid JavaScript too.
+        if b"\xe2\x80\xa8" in text or b"\xe2\x80\xa9" in text:
+            text = text.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+        return text
 
 
 def _cell(value) -> str:
