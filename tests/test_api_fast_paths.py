@@ -1,4 +1,5 @@
-"""The API's faster paths give what the plain ones gave: the JSON renderer."""
+"""The API's faster paths give what the plain ones gave: the JSON renderer, the cached filter
+forms."""
 
 import datetime as dt
 import decimal
@@ -6,9 +7,11 @@ import uuid
 import zoneinfo
 
 import pytest
+from django.utils import translation
 from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer
 
+from tracker import filters
 from tracker.renderers import FastJSONRenderer
 
 TRICKY = {
@@ -56,3 +59,15 @@ def test_fast_json_refuses_what_drf_refuses():
     for renderer in (FastJSONRenderer(), JSONRenderer()):
         with pytest.raises(TypeError):
             renderer.render({"value": Unknown()})
+
+
+def test_filter_forms_are_built_once_per_class_and_language(db):
+    first = filters.ConcernFilter({"country": "kaz"}).form
+    second = filters.ConcernFilter({"country": "KGZ"}).form
+    assert type(first) is type(second)
+    assert first.fields is not second.fields  # each form has its own fields, as usual
+    first.fields["country"].label = "Changed"
+    assert filters.ConcernFilter().form.fields["country"].label != "Changed"
+    with translation.override("ru"):
+        assert type(filters.ConcernFilter().form) is not type(first)
+    assert type(filters.ClaimFilter().form) is not type(first)
