@@ -7,8 +7,10 @@ list runs a fixed number of queries whatever the number of rows.
 
 import datetime as dt
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Prefetch, ProtectedError, RestrictedError
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.urls import path, re_path
 from django_filters.rest_framework import DjangoFilterBackend
@@ -136,7 +138,12 @@ class Pagination(PageNumberPagination):
 class ValuesList:
     """What a list paginates when it writes rows itself: counts with the filtered queryset as it
     is, and reads a page as ``values(*columns)`` dicts. The columns' joins (the source's title...)
-    stay out of the count, which then reads an index only."""
+    stay out of the count, which then reads an index only.
+
+    A page is read as "the rows whose id is among the page's ids", the ids being a subquery
+    (the filtered queryset, ordered and sliced). The outer query is the same on every request,
+    so it is compiled once per database (``page_query``) and only the subquery per request:
+    compiling the columns and the source's join took longer than running the query."""
 
     def __init__(self, queryset, columns):
         self.queryset, self.columns = queryset, columns
@@ -145,7 +152,68 @@ class ValuesList:
         return self.queryset.count()
 
     def __getitem__(self, index):
-        return list(self.queryset.values(*self.columns)[index])
+        db = self.queryset.db
+        page = PageQuery.get(db, self.queryset.model, self.columns, self.queryset.query.order_by)
+        try:
+            ids_sql, params = self.queryset.values("pk")[index].query.get_compiler(db).as_sql()
+        except EmptyResultSet:  # an empty slice, or a filter that can match nothing
+            return []
+        return page.rows(connections[db], ids_sql, params)
+
+
+class PageQuery:
+    """``SELECT columns FROM model... WHERE pk IN (page ids) ORDER BY ordering`` as ``values()``
+    compiles it for one database, and its rows as ``values()`` returns them. For columns whose
+    database values can be dictionary keys (not JSON or binary columns): see ``rows``."""
+
+    IDS = "__page_ids__"  # where the subquery of the page's ids goes
+    compiled = {}  # (database, model, columns, ordering) -> PageQuery
+
+    @classmethod
+    def get(cls, db: str, model, columns: tuple, ordering: tuple) -> "PageQuery":
+        key = (db, model, columns, ordering)
+        if key not in cls.compiled:
+            cls.compiled[key] = cls(db, model, columns, ordering)
+        return cls.compiled[key]
+
+    def __init__(self, db: str, model, columns: tuple, ordering: tuple):
+        qs = model.objects.using(db).filter(pk__in=RawSQL(self.IDS, ()))
+        self.query = qs.order_by(*ordering).values(*columns).query
+        compiler = self.query.get_compiler(db)
+        self.sql, params = compiler.as_sql()
+        assert not params and self.sql.count(self.IDS) == 1, self.sql
+        self.names = [*self.query.extra_select, *self.query.values_select]
+        self.fields = [expression for expression, _sql, _alias in compiler.select]
+        assert len(self.names) == len(self.fields)
+        self.converters = None, {}  # for the last connection used (they are bound to it)
+
+    def rows(self, connection, ids_sql: str, params) -> list[dict]:
+        ids = f"SELECT page.{connection.ops.quote_name('pk')} FROM ({ids_sql}) page"
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql.replace(self.IDS, ids), params)
+            rows = cursor.fetchall()
+        if self.converters[0] is not connection:
+            compiler = self.query.get_compiler(connection=connection)
+            self.converters = connection, compiler.get_converters(self.fields)
+        # values()' conversions (aware datetimes, dates, booleans), each distinct value of a
+        # column converted once: the rows of a page share most of their dates.
+        converters = list(self.converters[1].items())
+        done = {}
+        out = []
+        for row in rows:
+            row = list(row)
+            for i, (functions, expression) in converters:
+                value = row[i]
+                if (i, value) in done:
+                    row[i] = done[i, value]
+                    continue
+                for function in functions:
+                    value = function(value, expression, connection)
+                if isinstance(value, dt.date | bool | None):  # immutable: can be shared
+                    done[i, row[i]] = value
+                row[i] = value
+            out.append(dict(zip(self.names, row, strict=True)))
+        return out
 
 
 class FirstMatches(ValuesList):
@@ -442,8 +510,10 @@ def concern_links(ids: list[int], user, db: str) -> tuple[dict, dict]:
     themes, previous = {}, {}
     if not ids:
         return themes, previous
-    # Plain SQL: building this join through the ORM took longer than running it.
+    # Plain SQL: building these joins through the ORM took longer than running them.
     marks = ", ".join(["%s"] * len(ids))
+    # Drafts only for editors, as Concern.objects.visible_to(user) has it.
+    drafts = user is not None and user.is_active and user.is_staff
     with connections[db].cursor() as cursor:
         cursor.execute(
             "SELECT link.concern_id, link.theme_id FROM tracker_concern_themes link "
@@ -453,9 +523,16 @@ def concern_links(ids: list[int], user, db: str) -> tuple[dict, dict]:
         )
         for concern_id, slug in cursor.fetchall():
             themes.setdefault(concern_id, []).append(slug)
-    earlier = m.Concern.objects.using(db).visible_to(user).filter(later__in=ids)
-    for concern_id, earlier_id in earlier.order_by("-issued_on", "key").values_list("later", "id"):
-        previous.setdefault(concern_id, []).append(earlier_id)
+        cursor.execute(
+            "SELECT link.from_concern_id, earlier.id FROM tracker_concern earlier "
+            "JOIN tracker_concern_previous link ON earlier.id = link.to_concern_id "
+            f"WHERE link.from_concern_id IN ({marks})"
+            + ("" if drafts else " AND earlier.status = %s")
+            + " ORDER BY earlier.issued_on DESC, earlier.key",
+            ids if drafts else [*ids, m.Editorial.PUBLISHED],
+        )
+        for concern_id, earlier_id in cursor.fetchall():
+            previous.setdefault(concern_id, []).append(earlier_id)
     return themes, previous
 
 
