@@ -25,7 +25,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, DjangoModelPermissionsOrAnonReadOnly
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
@@ -127,7 +127,7 @@ class Pagination(PageNumberPagination):
         response["X-Total-Count"] = str(self.page.paginator.count)
         links = [
             f'<{url}>; rel="{rel}"'
-            for rel, url in (("next", self.get_next_link()), ("prev", self.get_previous_link()))
+            for rel, url in (("next", response.data["next"]), ("prev", response.data["previous"]))
             if url
         ]
         if links:
@@ -299,6 +299,17 @@ class TrackerSchema(AutoSchema):
         return params
 
 
+class ModelPermissionsOrAnonReadOnly(DjangoModelPermissionsOrAnonReadOnly):
+    """The default permissions (reads for anyone, writes by model permission), answering a read
+    without building the view's queryset: DRF's asks for no permission to read (an empty
+    ``perms_map`` entry), but built the queryset first to learn the model."""
+
+    def has_permission(self, request, view):
+        if request.user and self.perms_map.get(request.method) == []:
+            return True
+        return super().has_permission(request, view)
+
+
 class ApiMixin:
     """What every API view shares: throttles, error shape, JSON for errors whatever the format."""
 
@@ -334,6 +345,7 @@ class RecordViewSet(ApiMixin, viewsets.ModelViewSet):
     prefetch: tuple = ()
     ordering: tuple = ("pk",)
     pagination_class = Pagination
+    permission_classes = [ModelPermissionsOrAnonReadOnly]
     filter_backends = [DjangoFilterBackend]
     lookup_value_regex = "[^/]+"  # any key reaches get_object, which answers a JSON 404
     renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer, CSVRenderer]
