@@ -1,12 +1,14 @@
 """The API's faster paths give what the plain ones gave: the JSON renderer, the page of concern
-rows, the cached filter forms."""
+rows, the cached filter forms, the throttles' history."""
 
 import datetime as dt
 import decimal
 import uuid
 import zoneinfo
+from array import array
 
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 from rest_framework.renderers import JSONRenderer
@@ -139,3 +141,16 @@ def test_browsable_api_still_renders(client, concerns):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert b"c2" in response.content
+
+
+def test_throttle_history_is_an_array_of_times(client, concerns, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "10/minute"},
+    }
+    cache.clear()
+    codes = [client.get("/api/concerns/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    history = cache.get("throttle_anon_127.0.0.1")
+    assert isinstance(history, array) and len(history) == 3
+    assert list(history) == sorted(history, reverse=True)  # newest first, as DRF keeps it
