@@ -468,6 +468,20 @@ def _in_chunks(values: list) -> Iterator[tuple[list, str]]:
         yield chunk, ", ".join(["%s"] * len(chunk))
 
 
+def matching(column: str, values: list) -> Iterator[tuple[str, list]]:
+    """``column IN (values)`` as (condition, parameters) pairs to run one statement each: on
+    PostgreSQL one ``column = ANY(%s)`` with all of them as an array (lists of thousands of
+    parameters took PostgreSQL longer to plan than to run), elsewhere slices of ``BATCH_SIZE``."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        if values:
+            yield f"{column} = ANY(%s)", [list(values)]
+        return
+    for chunk, marks in _in_chunks(values):
+        yield f"{column} IN ({marks})", chunk
+
+
 def history_from_rows(model, pks: list, *, history_type: str, date, reason: str) -> None:
     """Write a history row for each record in ``pks`` as it now stands, in SQL.
 
@@ -488,10 +502,8 @@ def history_from_rows(model, pks: list, *, history_type: str, date, reason: str)
     stamp = connection.ops.adapt_datetimefield_value(date)
     user = history_user_id()
     with connection.cursor() as cursor:
-        for chunk, marks in _in_chunks(pks):
-            cursor.execute(
-                f"{head} WHERE id IN ({marks})", [stamp, reason, history_type, user, *chunk]
-            )
+        for where, params in matching("id", pks):
+            cursor.execute(f"{head} WHERE {where}", [stamp, reason, history_type, user, *params])
 
 
 def history_user_id() -> int | None:
@@ -536,8 +548,8 @@ def m2m_history_from_rows(model, field: str, pks: list, *, after: int) -> None:
         f"JOIN {quote(history._meta.db_table)} h ON h.id = t.{source} AND h.history_id > %s "
     )
     with connection.cursor() as cursor:
-        for chunk, marks in _in_chunks(pks):
-            cursor.execute(f"{sql} WHERE t.{source} IN ({marks})", [after, *chunk])
+        for where, params in matching(f"t.{source}", pks):
+            cursor.execute(f"{sql} WHERE {where}", [after, *params])
 
 
 class FulltextPaused:

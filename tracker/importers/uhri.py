@@ -26,7 +26,6 @@ from simple_history.utils import bulk_update_with_history
 from tracker import counts
 from tracker import models as m
 from tracker.importers.base import (
-    BATCH_SIZE,
     SKIP,
     THEME_ALIASES,
     CountryNames,
@@ -40,6 +39,7 @@ from tracker.importers.base import (
     json_rows,
     last_history_id,
     m2m_history_from_rows,
+    matching,
     normal,
     parse_day,
     progress,
@@ -319,10 +319,8 @@ def _lookup(column: str, values: list[str], table: str = "tracker_concern") -> d
     """
     found = {}
     with connection.cursor() as cursor:
-        for start in range(0, len(values), BATCH_SIZE):
-            chunk = values[start : start + BATCH_SIZE]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"SELECT {column}, id FROM {table} WHERE {column} IN ({marks})", chunk)
+        for where, params in matching(column, values):
+            cursor.execute(f"SELECT {column}, id FROM {table} WHERE {where}", params)
             found.update(cursor.fetchall())
     return found
 
