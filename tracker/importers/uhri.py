@@ -188,6 +188,12 @@ def import_uhri(
     seen: dict[str, int] = {}
     skipped = 0
     batch: list = []
+    if connection.vendor == "postgresql":
+        # The full-text GIN index queues new entries and merges the queue into the index each
+        # time it outgrows this limit (4 MB by default): fewer, larger merges during a large
+        # import. For this transaction only. (200,000 rows, profiled: 76 s to 67 s.)
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL gin_pending_list_limit = '64MB'")
     with FulltextPaused() as fulltext:
         writer = _Writer(result, reason, status, fulltext)
         for row in progress(read_rows(path, name), _line_estimate(path), "uhri"):
