@@ -330,6 +330,30 @@ def treaty_cell(context, r) -> str:
     return mark_safe(html)
 
 
+RATIFICATION_ACTIONS = dict(m.Ratification.Action.choices)
+
+
+@register.simple_tag(takes_context=True)
+def treaty_row_cells(context, r) -> str:
+    """The country page's cells for one instrument after its name: status, signed, bound (with
+    the kind of act) and the source with its locator; dashes where nothing is held."""
+    if r is None:
+        return mark_safe(f"<td>{_badge(get_language(), 'none')}</td>" + "<td>—</td>" * 3)
+    signed = esc(r.signature_display) or "—"
+    bound = "—"
+    if r.action:
+        action = esc(str(RATIFICATION_ACTIONS.get(r.action, r.action)))
+        bound = f'{esc(r.action_display)} <span class="muted">({action})</span>'
+    source = "—"
+    if r.source:
+        source = f'<a href="{record_url(r.source)}">{esc(shorten(r.source.title, 50))}</a>'
+        if r.locator:
+            source += f", {esc(r.locator)}"
+    return mark_safe(
+        f"<td>{treaty_cell(context, r)}</td><td>{signed}</td><td>{bound}</td><td>{source}</td>"
+    )
+
+
 CLAIM_KINDS = dict(m.Claim.Kind.choices)
 
 
