@@ -189,7 +189,7 @@ def _stances(user) -> Prefetch:
     return Prefetch("stances", queryset=_visible_stances(user))
 
 
-# What pages show of a concern or claim in a list (``concern_item``, ``claim_item``): the rest,
+# What pages show of a concern or claim in a list (``concern_items``, ``claim_items``): the rest,
 # the long recommendation text among it, stays unread.
 SHOWN = {
     m.Concern: [
