@@ -1007,9 +1007,9 @@ class RecordCount(models.Model):
     theme). ``all_themes`` true (``theme`` None): every record once, however many themes it has.
     """
 
-    class Record(models.TextChoices):
-        CONCERN = "concern", _("concern")
-        CLAIM = "claim", _("claim")
+    class Record(models.TextChoices):  # not shown to readers: no translation
+        CONCERN = "concern", "concern"
+        CLAIM = "claim", "claim"
 
     record = models.CharField(max_length=7, choices=Record.choices)
     country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")

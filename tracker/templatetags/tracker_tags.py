@@ -398,7 +398,8 @@ def grid_cell(context, cell) -> str:
     status, each number linking to the list behind it."""
     language = get_language()
     if cell.commitment == "n/a":
-        html = f'<p class="muted">{esc(_("no treaty mapped"))}</p>'
+        text = _("no treaty mapped")  # outside the f-string, where makemessages finds it
+        html = f'<p class="muted">{esc(text)}</p>'
     else:
         text = _("party to %(party)s of %(total)s treaties") % {
             "party": cell.party,
