@@ -111,8 +111,8 @@ def test_links_its_json_twin_with_the_same_parameters(client):
 def test_compare_runs_a_fixed_number_of_queries(client, n, django_assert_num_queries):
     build(n)
     # countries asked for, themes, all countries for the selector; compare(): instruments,
-    # ratifications, pledges, concerns, concern themes, claims, claim themes, stances, observations
-    with django_assert_num_queries(12):
+    # ratifications, pledges, observations, concerns, claims, their stances, the stored counts
+    with django_assert_num_queries(11):
         response = client.get("/compare/", {"countries": "KAZ,KGZ,UZB", "theme": "expression"})
         assert response.status_code == 200
 

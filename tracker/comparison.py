@@ -70,9 +70,9 @@ def compare(
     limited to what ``user`` may see. Treaty status is derived as of ``as_of`` (default today).
     With ``newest``, each column lists only its ``newest`` latest concerns and claims (pages); the
     counts by status still cover all of them. Without it, every record (API, admin).
-    Queries: instruments 1, ratifications 1, pledges 1, observations 1, then concerns 2 and claims
-    3 = 9 (concerns, their themes; claims, their themes, stances with reports; with ``newest``:
-    concerns, concern counts; claims, stances with reports, claim counts).
+    Queries: instruments 1, ratifications 1, pledges 1, observations 1, then 5 = 9 (concerns,
+    their themes, claims, their themes, stances with reports; with ``newest``: concerns, claims,
+    their stances with reports, the stored counts of both).
     """
     result = commitments(countries, theme, user=user, as_of=as_of)
     columns = {column.country.code: column for column in result.columns}
@@ -101,12 +101,15 @@ def compare(
             column.concerns_by_implementation = Counter(c.implementation for c in column.concerns)
             column.claims_by_verification = Counter(c.verification for c in column.claims)
         return result
-    for model, attribute in (
-        (m.Concern, "concerns_by_implementation"),
-        (m.Claim, "claims_by_verification"),
-    ):
-        for country, by_status in _status_counts(model, codes, theme, user).items():
-            getattr(columns[country], attribute).update(by_status)
+    # Concerns by implementation and claims by verification, from the stored counts.
+    counted = _counted(user).filter(country__in=codes)
+    counted = counted.filter(theme=theme) if theme else counted.filter(all_themes=True)
+    for record, country, outcome, n in counted.values_list("record", "country_id", "outcome", "n"):
+        column = columns[country]
+        if record == "concern":
+            column.concerns_by_implementation[outcome] += n
+        else:
+            column.claims_by_verification[outcome] += n
     return result
 
 
@@ -116,17 +119,6 @@ def _scope(model, codes, theme, user):
     queryset = model.objects.visible_to(user)
     queryset = queryset if codes is None else queryset.filter(country__in=codes)
     return queryset.filter(themes=theme) if theme else queryset
-
-
-def _status_counts(model, codes, theme, user) -> dict[str, dict[str, int]]:
-    """Per country, its concerns by implementation status (or claims by verification) on
-    ``theme`` (None: all themes), from the stored counts."""
-    counts: dict[str, dict[str, int]] = defaultdict(Counter)
-    rows = _counted(user).filter(record=model._meta.model_name, country__in=codes)
-    rows = rows.filter(theme=theme) if theme else rows.filter(all_themes=True)
-    for country, outcome, n in rows.values_list("country_id", "outcome", "n"):
-        counts[country][outcome] += n
-    return dict(counts)
 
 
 def _counted(user):
