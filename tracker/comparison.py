@@ -220,20 +220,43 @@ def newest_in_each(queryset, order: list[str], field: str, values: list, n: int)
     however many records the group has. A UNION, not ``id IN (...) OR id IN (...)``: given the
     ORs PostgreSQL read the whole table and checked every row against each list (seconds at
     250,000 concerns). The subquery is compiled once, with a stand-in for the value: compiling
-    it for each of twenty themes took longer than running the query."""
-    compiled: dict[bool, tuple[str, tuple]] = {}
+    it for each of twenty themes took longer than running the query. On PostgreSQL it is also
+    planned once: it runs for each value through ``CROSS JOIN LATERAL`` (planning twenty copies
+    of it took 15 ms, ten times as long as running them)."""
+    db = queryset.db
+    vendor = connections[db].vendor
     parts, params = [], []
-    for i, value in enumerate(values):
-        if (value is None) not in compiled:
-            lookup = {f"{field}__isnull": True} if value is None else {field: STAND_IN}
-            query = queryset.filter(**lookup).order_by(*order).values("pk")[:n].query
-            compiled[value is None] = query.get_compiler(queryset.db).as_sql()
-        sql, shape = compiled[value is None]
-        parts.append(f"SELECT * FROM ({sql}) AS newest_{i}")
-        params.extend(value if p == STAND_IN else p for p in shape)
+
+    def subquery(lookup):
+        query = queryset.filter(**lookup).order_by(*order).values("pk")[:n].query
+        return query.get_compiler(db).as_sql()
+
+    keys = [value for value in values if value is not None]
+    if keys:
+        sql, shape = subquery({field: STAND_IN})
+        if vendor == "postgresql":
+            # The stand-in's placeholder becomes a reference to each value in turn.
+            pieces = sql.split("%s")
+            at = shape.index(STAND_IN)
+            assert len(pieces) == len(shape) + 1 and shape.count(STAND_IN) == 1, sql
+            sql = "%s".join(pieces[: at + 1]) + "newest_group.value" + "%s".join(pieces[at + 1 :])
+            groups = ", ".join(["(%s)"] * len(keys))
+            parts.append(
+                f"SELECT newest.* FROM (VALUES {groups}) AS newest_group(value) "
+                f"CROSS JOIN LATERAL ({sql}) AS newest"
+            )
+            params += [*keys, *shape[:at], *shape[at + 1 :]]
+        else:
+            for i, value in enumerate(keys):
+                parts.append(f"SELECT * FROM ({sql}) AS newest_{i}")
+                params.extend(value if p == STAND_IN else p for p in shape)
+    if None in values:
+        sql, shape = subquery({f"{field}__isnull": True})
+        parts.append(f"SELECT * FROM ({sql}) AS newest_none")
+        params.extend(shape)
     if not parts:
         return queryset.none()
-    quote = connections[queryset.db].ops.quote_name
+    quote = connections[db].ops.quote_name
     model = queryset.model
     column = f"{quote(model._meta.db_table)}.{quote(model._meta.pk.column)}"
     newest = RawSQL(f"{column} IN ({' UNION ALL '.join(parts)})", params, BooleanField())
