@@ -109,7 +109,7 @@ def test_links_its_json_twin_with_the_same_parameters(client):
 @pytest.mark.parametrize("n", [1, 8])
 def test_home_runs_a_fixed_number_of_queries(client, n, django_assert_num_queries):
     build(n)
-    # countries, instruments, ratifications for the matrix; theme_grid: themes, theme
-    # instruments, statuses, the stored counts of concerns and claims
-    with django_assert_num_queries(7):
+    # countries, instruments, ratifications for the matrix (and the grid's statuses);
+    # theme_grid: themes, theme instruments, the stored counts of concerns and claims
+    with django_assert_num_queries(6):
         assert client.get("/").status_code == 200

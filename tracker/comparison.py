@@ -369,9 +369,10 @@ class Grid:
     rows: list[tuple[m.Theme, list[GridCell]]]
 
 
-def theme_grid(countries, *, user=None, as_of: dt.date | None = None) -> Grid:
-    """The theme x country summary. Queries: themes, theme instruments, statuses, the stored
-    counts of concerns and claims = 4."""
+def theme_grid(countries, *, user=None, as_of: dt.date | None = None, statuses=None) -> Grid:
+    """The theme x country summary. Queries: themes, theme instruments, treaty statuses, the
+    stored counts of concerns and claims = 4; 3 when the caller has the statuses already
+    (``statuses``: (country, instrument) -> status as of ``as_of``, of what ``user`` sees)."""
     as_of = as_of or dt.date.today()
     codes = [c.code for c in countries]
     themes = list(m.Theme.objects.all())
@@ -379,13 +380,14 @@ def theme_grid(countries, *, user=None, as_of: dt.date | None = None) -> Grid:
     for slug, code in m.Theme.instruments.through.objects.values_list("theme_id", "instrument_id"):
         covered[slug].add(code)
 
-    statuses = {
-        (row["country_id"], row["instrument_id"]): row["status_as_of"]
-        for row in m.Ratification.objects.visible_to(user)
-        .filter(country__in=codes)
-        .with_status_as_of(as_of)
-        .values("country_id", "instrument_id", "status_as_of")
-    }
+    if statuses is None:
+        statuses = {
+            (row["country_id"], row["instrument_id"]): row["status_as_of"]
+            for row in m.Ratification.objects.visible_to(user)
+            .filter(country__in=codes)
+            .with_status_as_of(as_of)
+            .values("country_id", "instrument_id", "status_as_of")
+        }
 
     counted = _counted(user).filter(country__in=codes, all_themes=False, theme__isnull=False)
     counted = counted.values_list("record", "country_id", "theme_id", "outcome", "n")

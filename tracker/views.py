@@ -79,14 +79,14 @@ def home(request):
     form, as_of = _as_of(request)
     countries, _missing = _by_code(FOCUS_COUNTRIES)
     instruments = list(m.Instrument.objects.all())
-    held = {
-        (r.instrument_id, r.country_id): r
-        for r in m.Ratification.objects.visible_to(request.user).for_matrix(
-            countries=[c.code for c in countries], as_of=as_of
-        )
-    }
+    ratifications = m.Ratification.objects.visible_to(request.user).for_matrix(
+        countries=[c.code for c in countries], as_of=as_of
+    )
+    held = {(r.instrument_id, r.country_id): r for r in ratifications}
     matrix = [(i, [held.get((i.code, c.code)) for c in countries]) for i in instruments]
-    grid = theme_grid(countries, user=request.user, as_of=as_of)
+    # The grid needs the same statuses: no second query for them.
+    statuses = {(r.country_id, r.instrument_id): r.status_as_of for r in held.values()}
+    grid = theme_grid(countries, user=request.user, as_of=as_of, statuses=statuses)
     context = {
         "form": form,
         "as_of": grid.as_of,
