@@ -1,9 +1,9 @@
 """Display helpers for the pages: names in the reader's language, query strings, badges, charts."""
 
 import datetime as dt
-import html
 import unicodedata
 from decimal import Decimal
+from html import escape as esc
 
 from django import template
 from django.template.defaultfilters import stringfilter
@@ -53,15 +53,6 @@ def local_short_title(instrument) -> str:
 def partial_date(obj, field: str) -> str:
     """``obj|partial_date:"issued_on"``: the date shown no more precisely than it is known."""
     return m.format_partial_date(getattr(obj, field), getattr(obj, f"{field}_precision", ""))
-
-
-@register.filter
-def get_item(mapping, key):
-    """``counts|get_item:"implemented"`` for dict and Counter lookups in templates."""
-    try:
-        return mapping[key]
-    except (KeyError, IndexError, TypeError):
-        return None
 
 
 @register.simple_tag(takes_context=True)
@@ -289,7 +280,6 @@ def status_counts(counter) -> list[tuple[str, int]]:
 # concern or a claim with its reports), most of a world-scale page's time. The markup is what
 # the templates wrote. ``esc`` is the standard library's escape, which Django's ``escape``
 # wraps with a check for lazy text that cost as much again.
-esc = html.escape
 
 
 @register.simple_tag(takes_context=True)
