@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run serve test test-sqlite test-postgres test-replica reliability bench lint check-deploy clean messages compilemessages
+.PHONY: setup run serve test test-sqlite test-postgres test-replica test-cluster reliability bench lint check-deploy clean messages compilemessages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,31 +28,35 @@ messages: setup
 	  --ignore=$(VENV) --ignore=node_modules --ignore=staticfiles --ignore=var
 	$(PY) manage.py compilemessages -l ru --ignore=$(VENV) --ignore=node_modules
 
-## axe-core for the browser tests' accessibility check (package.json pins it)
-node_modules/axe-core/axe.min.js: package.json
+## Front-end packages, pinned by package.json and its lock: world-atlas's boundaries for the
+## maps, axe-core for the browser tests' accessibility check
+NODE := node_modules/.installed
+$(NODE): package.json package-lock.json
 	npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 	touch $@
 
 ## make run: install, migrate, load the curated data, serve on http://127.0.0.1:8000
-run: setup compilemessages
+run: setup compilemessages $(NODE)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_seeds
 	$(MAKE) serve
 
 ## The admin's import runs inside its request: --timeout lets a large one finish
 serve:
-	$(VENV)/bin/gunicorn tracker.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 300 --no-control-socket \
+	$(VENV)/bin/gunicorn -c python:tracker.gunicorn_conf tracker.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 300 --no-control-socket \
 	  --access-logfile -
 
 ## make test: install, lint, check migrations and deploy settings, run the suite on SQLite and
-## PostgreSQL (side by side) and the replica tests, then the load and restart checks
+## PostgreSQL (side by side) and the replica tests, then the load and restart checks, then the
+## cluster test
 test: setup lint
 	scripts/ensure-system-packages
-	$(MAKE) compilemessages node_modules/axe-core/axe.min.js
+	$(MAKE) compilemessages $(NODE)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) check-deploy
 	$(MAKE) -j3 --output-sync=target test-sqlite test-postgres test-replica
 	SKIP_KILL=1 $(MAKE) reliability
+	$(MAKE) test-cluster
 
 test-sqlite:
 	$(PY) -m pytest -q
@@ -64,6 +68,13 @@ test-postgres:
 test-replica:
 	scripts/with-postgres-replica $(PY) -m pytest -q tests/test_replica.py
 
+## make test-cluster: Redis, a PostgreSQL primary and streaming replica, two gunicorn app servers
+## behind HAProxy, all on loopback; 60 s of load while one app server is killed and restarted
+## (about 2 minutes; part of make test). Figures in var/cluster/result.json.
+test-cluster: setup
+	scripts/ensure-system-packages
+	scripts/with-postgres-replica $(PY) reliability/cluster.py --json var/cluster/result.json
+
 ## make reliability: kill -9 of an import, 60 s of load on SQLite and PostgreSQL, PostgreSQL
 ## restarted under load (about 3.5 minutes; part of make test)
 reliability: setup
@@ -74,13 +85,15 @@ reliability: setup
 bench: setup
 	benchmarks/run.sh
 
-lint:
+lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 check-deploy:
 	PRODUCTION=1 SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	  ALLOWED_HOSTS=tracker.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) var/static .pytest_cache
+	rm -rf $(VENV) var/static .pytest_cache .mypy_cache

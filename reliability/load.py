@@ -67,11 +67,11 @@ READS = [
 
 # Prepared in the fresh database before gunicorn starts; prints the editor's token and a source.
 SETUP = """
-from rest_framework.authtoken.models import Token
+from tracker.services import api_token_create
 from tracker import models as m
 from tracker.services import editor_create
 user = editor_create(username="load-editor", password="load-editor-pass-1234", email="")
-print(Token.objects.create(user=user).key, m.Source.objects.order_by("pk").first().pk)
+print(api_token_create(user=user), m.Source.objects.order_by("pk").first().pk)
 """
 
 # Reads the written claims back from the database after the run.
@@ -182,6 +182,8 @@ def main() -> int:
     env.update(
         API_ANON_RATE="1000000/minute",
         API_USER_RATE="1000000/minute",
+        PAGES_ANON_RATE="1000000/minute",
+        PAGES_USER_RATE="1000000/minute",
         DEBUG="0",
         PYTHONUNBUFFERED="1",
     )
@@ -197,6 +199,8 @@ def main() -> int:
     server = subprocess.Popen(
         [
             str(Path(PYTHON).parent / "gunicorn"),
+            "-c",
+            "python:tracker.gunicorn_conf",
             "tracker.wsgi",
             "--bind",
             f"{HOST}:{port}",

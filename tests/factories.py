@@ -8,6 +8,7 @@ from pathlib import Path
 import factory
 
 from tracker import models as m
+from tracker import services
 
 
 def _free_iso2() -> list[str]:
@@ -24,12 +25,42 @@ class CountryFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = m.Country
         django_get_or_create = ("code",)
+        skip_postgeneration_save = True  # the aliases hook saves nothing on the country
 
     code = factory.Sequence(lambda n: "X" + chr(65 + n // 26 % 26) + chr(65 + n % 26))
     # Never a real state's alpha-2 code: a test that also creates Kazakhstan or Uzbekistan
     # would otherwise meet KZ or UZ again once the sequence got there.
     iso2 = factory.Sequence(lambda n: FREE_ISO2[n % len(FREE_ISO2)])
     name = factory.LazyAttribute(lambda o: f"Country {o.code}")
+
+    @factory.post_generation
+    def aliases(obj, create, extracted, **kwargs):
+        """The shipped aliases of this state, and those of the states the tracker does not
+        hold, as ``load_seeds`` would give them (importers read them from the database)."""
+        if create:
+            m.CountryAlias.objects.bulk_create(
+                [
+                    m.CountryAlias(alias=alias, country=obj if code else None)
+                    for alias, code in _seed_country_aliases()
+                    if code in ("", obj.code)
+                ],
+                ignore_conflicts=True,
+            )
+
+
+def _seed_country_aliases() -> list[tuple[str, str]]:
+    if not _COUNTRY_ALIASES:
+        path = Path(__file__).resolve().parent.parent / "seeds" / "country_aliases.csv"
+        with path.open(newline="", encoding="utf-8") as handle:
+            _COUNTRY_ALIASES.extend(
+                (row["alias"].strip(), (row["country"] or "").strip().upper())
+                for row in csv.DictReader(handle)
+                if not row["alias"].lstrip().startswith("#")
+            )
+    return _COUNTRY_ALIASES
+
+
+_COUNTRY_ALIASES: list[tuple[str, str]] = []
 
 
 class BodyFactory(factory.django.DjangoModelFactory):
@@ -62,7 +93,21 @@ class ThemeFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").title())
 
 
-class SourceFactory(factory.django.DjangoModelFactory):
+class ServiceFactory(factory.django.DjangoModelFactory):
+    """Records saved as the app saves them (``tracker.services``), counts and current status
+    kept."""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.record_save(record=model_class(*args, **kwargs))
+
+
+def _themes(record, create, extracted):
+    if create and extracted:
+        services.record_links_save(record=record, links={"themes": extracted})
+
+
+class SourceFactory(ServiceFactory):
     class Meta:
         model = m.Source
 
@@ -74,7 +119,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
     status = m.Editorial.PUBLISHED
 
 
-class EditorialFactory(factory.django.DjangoModelFactory):
+class EditorialFactory(ServiceFactory):
     key = factory.Sequence(lambda n: f"record-{n}")
     status = m.Editorial.PUBLISHED
     source = factory.SubFactory(SourceFactory)
@@ -103,6 +148,19 @@ class ReviewFactory(EditorialFactory):
     adopted_on_precision = m.Precision.DAY
 
 
+class ReportingStatusFactory(EditorialFactory):
+    class Meta:
+        model = m.ReportingStatus
+
+    country = factory.SubFactory(CountryFactory)
+    body = factory.SubFactory(BodyFactory)
+    last_report_symbol = "CCPR/C/XXX/3"
+    last_report_submitted_on = dt.date(2022, 3, 1)
+    last_report_submitted_on_precision = m.Precision.MONTH
+    next_report_due_on = dt.date(2031, 7, 24)
+    next_report_due_on_precision = m.Precision.DAY
+
+
 class ConcernFactory(EditorialFactory):
     class Meta:
         model = m.Concern
@@ -117,8 +175,7 @@ class ConcernFactory(EditorialFactory):
 
     @factory.post_generation
     def themes(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.themes.set(extracted)
+        _themes(self, create, extracted)
 
 
 class ClaimFactory(EditorialFactory):
@@ -134,8 +191,7 @@ class ClaimFactory(EditorialFactory):
 
     @factory.post_generation
     def themes(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.themes.set(extracted)
+        _themes(self, create, extracted)
 
 
 class ReportFactory(EditorialFactory):
@@ -150,8 +206,7 @@ class ReportFactory(EditorialFactory):
 
     @factory.post_generation
     def themes(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.themes.set(extracted)
+        _themes(self, create, extracted)
 
 
 class StanceFactory(factory.django.DjangoModelFactory):
@@ -184,8 +239,7 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def themes(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.themes.set(extracted)
+        _themes(self, create, extracted)
 
 
 class ObservationFactory(EditorialFactory):

@@ -148,6 +148,7 @@ def build(n):
         f.AssessmentFactory(concern=concern, verdict="implemented")
         f.RatificationFactory(country=country, instrument=f.InstrumentFactory(code=f"I{i}"))
         f.ReviewFactory(country=country)
+        f.ReportingStatusFactory(country=country)
         f.ObservationFactory(country=country)
         f.PledgeFactory(country=country)
 
@@ -164,6 +165,7 @@ CHANGELISTS = [
     "reservation",
     "pledge",
     "review",
+    "reportingstatus",
     "concern",
     "claim",
     "report",
@@ -209,3 +211,90 @@ def test_country_change_page_shows_the_comparison_read_only(editor_client):
     html = page.content.decode()
     assert "Commitments against reported practice" in html
     assert "Confessions extracted under duress." in html and "Torture" in html
+
+
+def test_editors_change_the_uhri_theme_mapping_and_the_next_import_follows_it(
+    editor_client, tmp_path
+):
+    from django.core.management import call_command
+
+    f.CountryFactory(code="KAZ", iso2="KZ", name="Kazakhstan")
+    f.BodyFactory(code="CRC", name="Committee on the Rights of the Child")
+    health = f.ThemeFactory(slug="health", name="Right to health")
+    children = f.ThemeFactory(slug="rights-of-the-child", name="Rights of the child")
+    mapping = m.ThemeAlias.objects.create(uhri_theme="Sexual & reproductive health", theme=children)
+    url = reverse("admin:tracker_themealias_changelist")
+    assert "Sexual &amp; reproductive health" in editor_client.get(url).content.decode()
+    response = editor_client.post(
+        url,
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "1000",
+            "form-0-id": mapping.pk,
+            "form-0-theme": health.pk,
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    mapping.refresh_from_db()
+    assert mapping.theme_id == "health"
+    path = tmp_path / "x.csv"
+    path.write_text(
+        "AnnotationId,Symbol,Text,Countries,Body,Themes\n"
+        "t-1,CRC/C/KAZ/CO/5,Some text.,Kazakhstan,CRC,Sexual & reproductive health\n"
+    )
+    call_command("import", "uhri", str(path), stdout=__import__("io").StringIO())
+    assert list(m.Concern.objects.get().themes.values_list("slug", flat=True)) == ["health"]
+
+
+def test_editors_add_a_body_alias_on_the_body_and_imports_find_the_body_by_it(editor_client):
+    from tracker.importers.uhri import Bodies
+
+    body = f.BodyFactory(
+        code="SR-FOOD", name="Special Rapporteur on the right to food", kind="special_procedure"
+    )
+    response = editor_client.post(
+        reverse("admin:tracker_body_change", args=[body.pk]),
+        {
+            "code": "SR-FOOD",
+            "name": body.name,
+            "name_ru": "",
+            "kind": "special_procedure",
+            "aliases-TOTAL_FORMS": "1",
+            "aliases-INITIAL_FORMS": "0",
+            "aliases-MIN_NUM_FORMS": "0",
+            "aliases-MAX_NUM_FORMS": "1000",
+            "aliases-0-alias": "Rapporteur alimentation",
+            "aliases-0-body": "SR-FOOD",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Bodies().find("Rapporteur alimentation") == "SR-FOOD"
+    listing = editor_client.get(reverse("admin:tracker_bodyalias_changelist")).content.decode()
+    assert "Rapporteur alimentation" in listing and "UN special procedure" in listing
+
+
+@pytest.mark.parametrize("model", ["bodyalias", "themealias", "affectedperson", "sdgtarget"])
+def test_vocabulary_changelists_run_the_same_queries_for_1_or_8_rows(model, superuser, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(n):
+        for _ in range(n):
+            body, theme = f.BodyFactory(code=f"B{m.Body.objects.count()}"), f.ThemeFactory()
+            m.BodyAlias.objects.create(alias=f"alias of {body.code}", body=body)
+            m.ThemeAlias.objects.create(uhri_theme=f"UHRI {theme.slug}", theme=theme)
+            m.AffectedPerson.objects.create(slug=theme.slug, name=theme.name)
+            m.SdgTarget.objects.create(code=f"1.{m.SdgTarget.objects.count()}", name="x")
+
+    client.force_login(superuser)
+    url = reverse(f"admin:tracker_{model}_changelist")
+    add(1)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    add(7)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]

@@ -141,3 +141,53 @@ def test_list_rows_equal_the_records_serializer_output(client, editor, data, who
         assert list(row.items()) == list(record.items())
     previous = next(r for r in rows if r["key"] == "a")["previous"]
     assert previous == ([c.pk, draft.pk] if who == "editor" else [c.pk])
+
+
+@pytest.fixture
+def uhri_data():
+    """A treaty body's concern about children and a special procedure's about detainees."""
+    kaz = f.CountryFactory(code="KAZ", iso2="KZ", name="Kazakhstan")
+    crc = f.BodyFactory(code="CRC", kind=m.Body.Kind.TREATY_BODY)
+    torture = f.BodyFactory(code="SR-TORTURE", kind=m.Body.Kind.SPECIAL_PROCEDURE)
+    children = m.AffectedPerson.objects.create(slug="children", name="Children")
+    detainees = m.AffectedPerson.objects.create(slug="detainees", name="Detainees")
+    abuse = m.SdgTarget.objects.create(code="16.2", name="Protect children from abuse")
+    justice = m.SdgTarget.objects.create(code="16.3", name="Equal access to justice")
+    a = f.ConcernFactory(key="a", country=kaz, body=crc)
+    a.affected_persons.set([children])
+    a.sdg_targets.set([abuse, justice])
+    b = f.ConcernFactory(key="b", country=kaz, body=torture)
+    b.affected_persons.set([detainees, children])
+    b.sdg_targets.set([justice])
+    f.ConcernFactory(key="c", country=kaz, body=crc)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("body_kind=special_procedure", ["b"]),
+        ("body_kind=treaty_body", ["a", "c"]),
+        ("body_kind=treaty_body,special_procedure", ["a", "b", "c"]),
+        ("affected=children", ["a", "b"]),  # b is about two groups and listed once
+        ("affected=detainees", ["b"]),
+        ("sdg=16.3", ["a", "b"]),
+        ("sdg=16.2", ["a"]),
+        ("sdg=16.2&body_kind=special_procedure", []),
+    ],
+)
+def test_body_kind_affected_persons_and_sdg_target_filters(client, uhri_data, query, expected):
+    assert keys(client.get(f"/api/concerns/?{query}")) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("body_kind=nobody", "Unknown kind of body: nobody"),
+        ("affected=martians", "Unknown affected persons group: martians"),
+        ("sdg=99.9", "Unknown SDG target: 99.9"),
+    ],
+)
+def test_unknown_body_kinds_groups_and_targets_are_400(client, uhri_data, query, words):
+    response = client.get(f"/api/concerns/?{query}")
+    assert response.status_code == 400
+    assert words in response.content.decode()

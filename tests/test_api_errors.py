@@ -17,7 +17,7 @@ def kaz():
     [
         ("/api/countries/XYZ/", 404, "No country with code 'XYZ'"),
         ("/api/concerns/?country=XYZ", 400, "Unknown country code: XYZ"),
-        ("/api/ratifications/?as_of=2020-13-45", 400, "as_of: Enter a valid date"),
+        ("/api/ratifications/?as_of=2020-13-45", 400, "as_of: Enter a date as YYYY"),
         ("/api/observations/?year=twenty", 400, "year: Enter a whole number"),
         ("/api/claims/?page=9", 404, "Page 9 does not exist"),
         ("/api/claims/?page=x", 404, "Page x does not exist"),
@@ -57,3 +57,39 @@ def test_editors_have_their_own_higher_limit(client, editor, kaz, settings):
     client.force_login(editor)
     codes = [client.get("/api/countries/").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
+
+
+def _three_per_minute(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "10/minute"},
+    }
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_rate_limit(client, kaz, settings):
+    _three_per_minute(settings)
+    codes = [
+        client.get("/api/countries/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code
+        for n in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_a_forged_forwarded_for_header_cannot_spend_someone_elses_limit(client, kaz, settings):
+    _three_per_minute(settings)
+    for _ in range(3):
+        client.get("/api/countries/", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    victim = client.get("/api/countries/", REMOTE_ADDR="203.0.113.9")
+    assert victim.status_code == 200
+
+
+def test_behind_the_proxy_the_address_it_appended_is_the_client(client, kaz, settings):
+    _three_per_minute(settings)
+    settings.BEHIND_PROXY = True
+    codes = [
+        client.get("/api/countries/", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}, 203.0.113.9").status_code
+        for n in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]  # the forged left-hand entries change nothing
+    other = client.get("/api/countries/", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert other.status_code == 200

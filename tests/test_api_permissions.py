@@ -5,10 +5,10 @@ user who made them, whether logged in by session or by token.
 """
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from tests import factories as f
 from tracker import models as m
+from tracker.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 
@@ -82,12 +82,12 @@ def test_read_write_and_draft_permissions(user_client, kaz, sees_drafts, may_wri
 
 
 def test_token_authentication_lets_an_editor_write(client, editor, kaz):
-    token = Token.objects.create(user=editor)
+    token = api_token_create(user=editor)
     response = client.post(
         "/api/claims/",
         new_claim(f.SourceFactory()),
         content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {token.key}",
+        HTTP_AUTHORIZATION=f"Token {token}",
     )
     assert response.status_code == 201, response.content
     claim = m.Claim.objects.get(key="kaz-claim-new")
@@ -98,7 +98,7 @@ def test_token_authentication_lets_an_editor_write(client, editor, kaz):
 def test_a_wrong_token_is_refused(client, kaz):
     response = client.get("/api/claims/", HTTP_AUTHORIZATION="Token not-a-token")
     assert response.status_code in (401, 403)
-    assert response.json()["detail"] == "Invalid token."
+    assert response.json()["detail"] == "Invalid or expired token."
 
 
 def test_edits_are_recorded_in_history_with_the_editor(editor_client, editor, kaz):

@@ -42,6 +42,7 @@ def build(n: int):
             source=ratification.source,
         )
         f.ReviewFactory(country=kaz)
+        f.ReportingStatusFactory(country=kaz, body__code=f"B{i}")
         concern = f.ConcernFactory(country=kaz, themes=[theme])
         if earlier:
             concern.previous.add(earlier)
@@ -70,6 +71,7 @@ LISTS = [
     ("status-snapshots", 2, "count, page with sources"),
     ("reservations", 2, "count, page with ratifications and sources"),
     ("reviews", 2, "count, page with sources"),
+    ("reporting", 2, "count, page with sources"),
     ("concerns", 4, "count, page with sources and implementation, themes, previous"),
     ("claims", 5, "count, page with sources and verification, themes, concerns, stances+reports"),
     ("reports", 5, "count, page with sources, themes, concerns, stances"),
@@ -102,11 +104,14 @@ def test_filtered_list_adds_one_query_per_code_list(client, django_assert_num_qu
 
 
 @pytest.mark.parametrize("n", [1, 4])
-def test_editor_list_adds_only_the_session_and_user(client, editor, django_assert_num_queries, n):
+def test_editor_list_adds_only_the_session_user_and_permissions(
+    client, editor, django_assert_num_queries, n
+):
     build(n)
     client.force_login(editor)
-    # session, user, count, page, themes, concerns, stances
-    with django_assert_num_queries(7):
+    # session, user, the user's own and group permissions (who sees drafts: read once per
+    # request), count, page, themes, concerns, stances
+    with django_assert_num_queries(9):
         response = client.get("/api/claims/")
     assert response.json()["count"] == n
 
@@ -115,9 +120,9 @@ def test_editor_list_adds_only_the_session_and_user(client, editor, django_asser
 def test_compare_runs_a_fixed_number_of_queries(client, django_assert_num_queries, n):
     build(n)
     f.CountryFactory(code="KGZ", iso2="KG", name="Kyrgyzstan")
-    # countries, theme, then compare(): instruments, ratifications, pledges, concerns,
-    # concern themes, claims, claim themes, stances with reports, observations
-    with django_assert_num_queries(11):
+    # countries, theme, then compare(): instruments, ratifications, snapshots, pledges,
+    # concerns, concern themes, claims, claim themes, stances with reports, observations
+    with django_assert_num_queries(12):
         response = client.get("/api/compare/?countries=KAZ,KGZ&theme=torture")
     assert response.status_code == 200
     assert len(response.json()["columns"][0]["concerns"]) == n
@@ -126,10 +131,39 @@ def test_compare_runs_a_fixed_number_of_queries(client, django_assert_num_querie
 @pytest.mark.parametrize("n", [1, 4])
 def test_grid_runs_a_fixed_number_of_queries(client, django_assert_num_queries, n):
     build(n)
-    # countries, then theme_grid(): themes, theme instruments, statuses, stored counts
-    with django_assert_num_queries(5):
+    # countries, then theme_grid(): themes, theme instruments, ratifications and snapshots for
+    # the statuses, stored counts
+    with django_assert_num_queries(6):
         response = client.get("/api/compare/?countries=KAZ")
     assert response.status_code == 200
     rows = {row["theme"]["slug"]: row for row in response.json()["rows"]}
     assert len(rows) == n + 1
     assert rows["torture"]["cells"][0]["concerns"] == {"implemented": n}
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_ordered_list_runs_the_same_queries(client, django_assert_num_queries, n):
+    build(n)
+    with django_assert_num_queries(4):  # count, page with sources, themes, previous
+        response = client.get("/api/concerns/?ordering=-id")
+    ids = [row["id"] for row in response.json()["results"]]
+    assert ids == sorted(ids, reverse=True)
+
+
+@pytest.mark.parametrize("n", [1, 4])
+def test_ratifications_without_a_record_run_a_fixed_number_of_queries(
+    client, django_assert_num_queries, n
+):
+    build(n)
+    # country codes exist?, records matching status (ids), instruments, countries, records
+    # held (any status), snapshots with sources, the page's records, their reservations
+    with django_assert_num_queries(8):
+        response = client.get("/api/ratifications/?country=KAZ&status=none,no_data,party,signatory")
+    assert response.status_code == 200
+    assert response.json()["count"] == n  # KAZ has a record for each instrument
+    # The same without the code check, and without the last two: no record is none today, so
+    # the page holds cells only and no record is read.
+    with django_assert_num_queries(5):
+        response = client.get("/api/ratifications/?status=none,no_data")
+    # every other country x instrument is a cell without a record
+    assert response.json()["count"] == n * n  # n other countries x n instruments

@@ -120,3 +120,88 @@ def test_unknown_codes_and_bad_values_are_400_naming_them(client, data):
     response = client.get("/api/ratifications/?as_of=24.01.2006x")
     assert response.status_code == 400
     assert "as_of" in response.json()["errors"]
+
+
+@pytest.fixture
+def uzb_with_no_action_statement(data):
+    """Uzbekistan: no record at all; a source's dated statement of no action on the CAT."""
+    uzb = f.CountryFactory(code="UZB", iso2="UZ", name="Uzbekistan")
+    m.StatusSnapshot.objects.create(
+        key="snap-uzb-cat",
+        country=uzb,
+        instrument_id="CAT",
+        as_of=dt.date(2022, 8, 1),
+        as_of_precision="month",
+        reported_status="none",
+        status="published",
+        source=f.SourceFactory(),
+        locator="CAT table, row for Uzbekistan",
+    )
+    return uzb
+
+
+def test_status_none_lists_the_instruments_without_a_record_one_row_each(
+    client, uzb_with_no_action_statement
+):
+    rows = client.get("/api/ratifications/?status=none&country=UZB").json()["results"]
+    assert [(r["country"], r["instrument"], r["status"]) for r in rows] == [("UZB", "CAT", "none")]
+    (row,) = rows
+    assert (row["id"], row["url"], row["action_date"]) == (None, None, None)
+    assert row["locator"] == "CAT table, row for Uzbekistan"
+    assert row["source_detail"]["url"].startswith("http://testserver/api/sources/")
+    assert row["page_url"] == "http://testserver/countries/UZB/"
+
+
+def test_status_no_data_lists_the_cells_the_tracker_holds_nothing_on(
+    client, uzb_with_no_action_statement
+):
+    response = client.get("/api/ratifications/?status=no_data")
+    assert pairs(response) == [("KGZ", "ICCPR", "no_data"), ("UZB", "ICCPR", "no_data")]
+    assert response.json()["results"][0]["source_detail"] is None
+
+
+def test_status_none_gives_every_instrument_of_a_state_a_row_with_records_in_order(
+    client, uzb_with_no_action_statement
+):
+    url = "/api/ratifications/?status=none,no_data,party,signatory&as_of=2000-01-01"
+    rows = pairs(client.get(url))
+    assert len(rows) == 3 * 2  # three states, two instruments: one row per cell
+    assert rows[:2] == [("KAZ", "CAT", "party"), ("KAZ", "ICCPR", "none")]
+    assert rows[-2:] == [("UZB", "CAT", "none"), ("UZB", "ICCPR", "no_data")]
+
+
+def test_status_none_pages_through_records_and_cells_alike(client, uzb_with_no_action_statement):
+    url = "/api/ratifications/?status=none,no_data&as_of=1990-01-01&page_size=4"
+    first = client.get(url).json()
+    assert first["count"] == 6
+    second = client.get(first["next"]).json()
+    assert len(first["results"]) == 4 and len(second["results"]) == 2
+    cells = [(r["country"], r["instrument"]) for r in first["results"] + second["results"]]
+    assert len(set(cells)) == 6
+
+
+def test_status_none_as_csv_has_the_list_columns(client, uzb_with_no_action_statement):
+    response = client.get("/api/ratifications/?status=none&country=UZB&format=csv")
+    header, row = response.content.decode().splitlines()
+    assert header.split(",")[:5] == ["id", "key", "country", "instrument", "status"]
+    assert ",UZB,CAT,none," in row
+
+
+def test_status_none_with_an_action_lists_records_only(client, uzb_with_no_action_statement):
+    assert pairs(client.get("/api/ratifications/?status=none&action=accession")) == []
+
+
+def test_a_cell_without_a_source_has_no_column_of_its_own_in_the_csv(client, data):
+    response = client.get("/api/ratifications/?status=no_data&format=csv")
+    header, row = response.content.decode().splitlines()
+    assert "source_detail" not in header.split(",")
+    assert len(row.split(",")) == len(header.split(","))
+
+
+@pytest.mark.parametrize(("as_of", "end"), [("2010", "2010-12-31"), ("2010-06", "2010-06-30")])
+def test_as_of_takes_a_year_or_a_month_as_the_pages_do(client, as_of, end):
+    year = client.get("/api/ratifications/", {"as_of": as_of})
+    day = client.get("/api/ratifications/", {"as_of": end})
+    assert year.status_code == day.status_code == 200
+    assert year.json()["results"] == day.json()["results"]
+    assert client.get("/api/ratifications/", {"as_of": "2010-13"}).status_code == 400

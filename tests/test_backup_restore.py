@@ -255,3 +255,18 @@ def test_backup_refuses_a_folder_or_a_missing_folder(tmp_path, db):
         call_command("backup", str(tmp_path))
     with pytest.raises(CommandError, match="does not exist"):
         call_command("backup", str(tmp_path / "no-such-folder" / "x.backup"))
+
+
+def test_a_backup_is_readable_by_its_owner_only(live_url, tmp_path):
+    target = tmp_path / "tracker.backup"
+    manage(live_url, "backup", str(target))
+    assert target.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_sqlite_database_the_app_opens_is_made_owner_only(live_url):
+    if not live_url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    path = Path(live_url.removeprefix("sqlite:///"))
+    path.chmod(0o644)
+    manage(live_url, "showmigrations", "tracker")  # opens the database
+    assert path.stat().st_mode & 0o777 == 0o600

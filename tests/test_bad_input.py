@@ -32,6 +32,9 @@ BAD_VALUES = [
     "[]",
     "{}",
     "é" * 300,
+    "²",  # a digit to str.isdigit(), not to int()
+    "١٢",  # Arabic-Indic digits
+    "12345678901234567890",
 ]
 GENERIC = ["page", "page_size", "format", "as_of", "q", "country", "theme", "year", "lang"]
 
@@ -179,5 +182,51 @@ def test_malformed_json_and_nul_in_a_key_answer_4xx(editor_client, data):
         assert "detail" in response.json() or response.json()
     for key in ("\x00", "a\x00b", "x" * 10_000, "-1"):
         response = editor_client.get(f"/api/claims/{key}/")
-        assert response.status_code == 404
+        # A NUL byte in the address is refused before routing; other keys are unknown.
+        assert response.status_code == (400 if "\x00" in key else 404)
         assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "12345678901234567890", "-1"])
+def test_admin_year_filters_given_bad_values_answer_without_a_server_error(
+    editor_client, data, value
+):
+    for path in ("/admin/tracker/concern/", "/admin/tracker/claim/", "/admin/tracker/source/"):
+        response = editor_client.get(path, {"year": value})
+        assert response.status_code < 500, (path, value)
+
+
+@pytest.mark.parametrize(
+    "path", ["/countries/K%00Z/", "/api/countries/K%00Z/", "/concerns/?q=a%00b"]
+)
+def test_a_nul_byte_in_the_address_is_a_400_or_404(client, data, path):
+    response = client.get(path)
+    assert response.status_code in (400, 404)
+
+
+def test_deeply_nested_json_is_a_json_400(editor_client, data):
+    body = "[" * 100_000 + "]" * 100_000
+    response = editor_client.post("/api/claims/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "detail" in response.json()
+
+
+def test_a_body_over_the_size_limit_is_a_json_400_under_the_api(editor_client, data, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"summary": "x" * 5000})
+    response = editor_client.post("/api/claims/", body, content_type="application/json")
+    assert response.status_code in (400, 413)
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+
+
+def test_a_concern_cannot_list_itself_as_an_earlier_concern(editor_client, data):
+    concern = data["concern"]
+    response = editor_client.patch(
+        f"/api/concerns/{concern.pk}/",
+        json.dumps({"previous": [concern.pk]}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "itself" in response.content.decode()
+    assert not concern.previous.exists()

@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from tests import factories as f
 from tracker import models as m
 from tracker.cache import content_changed, content_version
+from tracker.services import api_token_create
 from tracker.settings import cache_from_url
 
 pytestmark = pytest.mark.django_db
@@ -76,20 +77,23 @@ def test_formats_and_languages_are_cached_apart(client, concern):
     assert russian["X-Cache"] == "miss"
 
 
-def test_cached_pages_carry_each_visitors_own_csrf_token(client, concern):
+def test_public_pages_carry_no_csrf_token_so_every_visitor_gets_the_same_copy(client, concern):
     first = client.get("/")
     assert first.status_code == 200 and first["X-Cache"] == "miss"
-    other = type(client)()
-    second = other.get("/")
-    assert second["X-Cache"] == "hit"
-    token = second.cookies["csrftoken"].value
-    # The language form of the cached page works for the second visitor.
-    body = second.content.decode()
-    form_token = body.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
-    assert "__csrf_token__" not in body and form_token
-    other.cookies["csrftoken"] = token
-    response = other.post("/i18n/setlang/", {"language": "ru", "csrfmiddlewaretoken": form_token})
-    assert response.status_code == 302
+    # The language switch is a link (the language is in the URL): no form, no token, no cookie.
+    assert b"csrfmiddlewaretoken" not in first.content and not first.cookies
+    second = type(client)().get("/")
+    assert second["X-Cache"] == "hit" and second.content == first.content
+    russian = type(client)().get("/ru/")
+    assert russian["X-Cache"] == "miss" and b'<html lang="ru">' in russian.content
+
+
+def test_a_page_made_with_the_visitors_csrf_token_is_never_stored(client, concern):
+    # The browsable API puts the visitor's token in a script block.
+    first = client.get("/api/concerns/", HTTP_ACCEPT="text/html")
+    assert first.status_code == 200 and "csrftoken" in first.cookies
+    again = type(client)().get("/api/concerns/", HTTP_ACCEPT="text/html")
+    assert "X-Cache" not in again and again.status_code == 200
 
 
 def test_errors_are_not_cached(client):
@@ -122,3 +126,81 @@ def test_cache_url_picks_the_backend(url, backend):
 def test_cache_url_with_an_unknown_scheme_is_refused():
     with pytest.raises(ImproperlyConfigured, match="memcache"):
         cache_from_url("memcache://x")
+
+
+# Attacks on the cache: credentials, per-visitor secrets, hosts ------------------------------
+
+
+@pytest.fixture
+def draft():
+    return f.ConcernFactory(key="secret-draft", summary="Draft text.", status="draft")
+
+
+@pytest.fixture
+def token(editor):
+    return api_token_create(user=editor)
+
+
+def keys_of(response):
+    return {row["key"] for row in response.json()["results"]}
+
+
+def test_a_token_editors_response_is_never_stored_for_anonymous_visitors(
+    client, concern, draft, token
+):
+    editor = client.get("/api/concerns/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert "secret-draft" in keys_of(editor) and "X-Cache" not in editor
+    anonymous = client.get("/api/concerns/")
+    assert keys_of(anonymous) == {"c1"} and anonymous["X-Cache"] == "miss"
+    assert client.get(f"/api/concerns/{draft.pk}/").status_code == 404
+
+
+def test_a_token_editor_is_never_served_the_anonymous_copy(client, concern, draft, token):
+    assert client.get("/api/concerns/")["X-Cache"] == "miss"
+    editor = client.get("/api/concerns/", HTTP_AUTHORIZATION=f"Token {token}")
+    assert "X-Cache" not in editor and "secret-draft" in keys_of(editor)
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"HTTP_AUTHORIZATION": "Token not-a-real-token"},
+        {"HTTP_AUTHORIZATION": "Basic ZWRpdG9yOnNlY3JldA=="},
+        {"HTTP_COOKIE": "sessionid=forged-or-expired"},
+    ],
+)
+def test_requests_carrying_any_credentials_bypass_the_cache(client, concern, credentials):
+    client.get("/api/concerns/")  # an anonymous copy is stored
+    response = client.get("/api/concerns/", **credentials)
+    assert "X-Cache" not in response
+
+
+def _csrf_secrets_in(body: bytes) -> set[str]:
+    """Every CSRF secret a masked token in the page unmasks to."""
+    import re
+
+    from django.middleware.csrf import _unmask_cipher_token
+
+    return {_unmask_cipher_token(t.decode()) for t in re.findall(rb"[A-Za-z0-9]{64}", body)}
+
+
+@pytest.mark.parametrize(("path", "accept"), [("/api/concerns/", "text/html")])
+def test_no_cached_body_carries_another_visitors_csrf_secret(concern, path, accept):
+    from django.test import Client
+
+    first = Client()
+    first.get(path, HTTP_ACCEPT=accept)
+    first_secret = first.cookies["csrftoken"].value
+    second = Client().get(path, HTTP_ACCEPT=accept)
+    assert first_secret not in _csrf_secrets_in(second.content)
+
+
+def test_the_cache_key_includes_the_host(client, concern):
+    assert client.get("/api/concerns/", HTTP_HOST="localhost")["X-Cache"] == "miss"
+    assert client.get("/api/concerns/", HTTP_HOST="127.0.0.1")["X-Cache"] == "miss"
+    assert client.get("/api/concerns/", HTTP_HOST="127.0.0.1")["X-Cache"] == "hit"
+
+
+def test_long_query_strings_are_not_cached(client, concern):
+    response = client.get("/api/concerns/", {"q": "x" * 600})
+    assert "X-Cache" not in response

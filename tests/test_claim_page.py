@@ -53,3 +53,17 @@ def test_claim_page_runs_a_fixed_number_of_queries(client, n, django_assert_num_
     # claim with country and source; themes, assessments, their reports, concerns, stances
     with django_assert_num_queries(6):
         assert client.get(claim.get_absolute_url()).status_code == 200
+
+
+def test_the_claim_and_report_pages_explain_their_badges(client):
+    claim = f.ClaimFactory()
+    report = f.ReportFactory(country=claim.country)
+    f.StanceFactory(claim=claim, report=report)
+    for url in (claim.get_absolute_url(), report.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert "Key (how a report bears on a claim):" in html
+        assert "Key (implementation, as the editors last assessed it):" in html
+    assert (
+        "Key (verification of the claim by independent reports):"
+        in client.get(claim.get_absolute_url()).content.decode()
+    )

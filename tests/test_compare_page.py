@@ -111,8 +111,9 @@ def test_links_its_json_twin_with_the_same_parameters(client):
 def test_compare_runs_a_fixed_number_of_queries(client, n, django_assert_num_queries):
     build(n)
     # countries asked for, themes, all countries for the selector; compare(): instruments,
-    # ratifications, pledges, observations, concerns, claims, their stances, the stored counts
-    with django_assert_num_queries(11):
+    # ratifications, snapshots, pledges, observations, concerns, claims, their stances, the
+    # stored counts
+    with django_assert_num_queries(12):
         response = client.get("/compare/", {"countries": "KAZ,KGZ,UZB", "theme": "expression"})
         assert response.status_code == 200
 
@@ -145,3 +146,24 @@ def test_counts_follow_an_edit_at_once(client):
     assert "All 11 concerns" in client.get(url).content.decode()
     f.ConcernFactory(country=kaz, themes=[theme])
     assert "All 12 concerns" in client.get(url).content.decode()
+
+
+def test_treaty_status_is_as_of_the_date_asked_a_year_meaning_its_end(client):
+    build(0)
+    params = {"countries": "KAZ,KGZ", "theme": "expression"}
+    html = client.get("/compare/", {**params, "as_of": "1994"}).content.decode()
+    table = html.split('id="compare-caption"')[1]
+    assert "as of 31 December 1994" in table
+    assert table.count('class="badge s-party"') == 1  # Kyrgyzstan, bound 7 October 1994
+    html = client.get("/compare/", {**params, "as_of": "1994-09"}).content.decode()
+    table = html.split('id="compare-caption"')[1]
+    assert "as of 30 September 1994" in table and 'class="badge s-party"' not in table
+    assert "/api/compare/?countries=KAZ,KGZ&amp;theme=expression&amp;as_of=1994-09-30" in html
+    assert client.get("/compare/", {**params, "as_of": "1994-13"}).status_code == 400
+
+
+def test_theme_and_instrument_names_link_to_their_pages(client):
+    build(0)
+    html = client.get("/compare/", {"countries": "KAZ,KGZ", "theme": "expression"}).content.decode()
+    assert '<a href="/themes/expression/">Freedom of expression</a>' in html
+    assert '<a href="/instruments/ICCPR/">' in html

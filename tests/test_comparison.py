@@ -6,7 +6,7 @@ import pytest
 
 from tests import factories as f
 from tracker import models as m
-from tracker.comparison import compare, parse_country_codes, theme_grid
+from tracker.selectors import compare, parse_country_codes, theme_grid
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +34,11 @@ def test_parse_country_codes_normalises_and_deduplicates():
 
 
 @pytest.mark.parametrize("n", [1, 6])
-def test_compare_runs_nine_queries_whatever_the_data_size(n, django_assert_num_queries):
+def test_compare_runs_ten_queries_whatever_the_data_size(n, django_assert_num_queries):
     theme, countries = build(n)
-    # instruments, ratifications, pledges, concerns, concern themes, claims, claim themes,
-    # stances with reports, observations
-    with django_assert_num_queries(9):
+    # instruments, ratifications, snapshots, pledges, concerns, concern themes, claims, claim
+    # themes, stances with reports, observations
+    with django_assert_num_queries(10):
         result = compare(countries, theme)
         for column in result.columns:
             for claim in column.claims:
@@ -70,10 +70,10 @@ def test_compare_hides_drafts_from_anonymous_but_not_from_editors(editor):
 
 
 @pytest.mark.parametrize("n", [1, 5])
-def test_theme_grid_counts_by_status_in_four_queries(n, django_assert_num_queries):
+def test_theme_grid_counts_by_status_in_five_queries(n, django_assert_num_queries):
     theme, countries = build(n)
-    # themes, theme instruments, ratification statuses, the stored counts
-    with django_assert_num_queries(4):
+    # themes, theme instruments, ratifications, snapshots, the stored counts
+    with django_assert_num_queries(5):
         grid = theme_grid(countries)
     ((row_theme, (kaz, kgz)),) = grid.rows
     assert row_theme == theme

@@ -50,7 +50,7 @@ def test_facets_count_the_filtered_rows_and_link_to_filters(client):
 
 def test_theme_names_follow_the_language(client):
     build(1)
-    html = client.get("/concerns/", headers={"accept-language": "ru"}).content.decode()
+    html = client.get("/ru/concerns/").content.decode()
     assert "Пытки" in facet(html, "theme")
 
 
@@ -86,8 +86,9 @@ def test_links_its_json_twin_with_the_same_parameters(client):
 def test_concerns_list_runs_a_fixed_number_of_queries(client, n, django_assert_num_queries):
     build(n)
     # country filter validation; count, page, themes of the page; facets: country,
-    # implementation, theme, body, kind
-    with django_assert_num_queries(9):
+    # implementation, theme, body, kind; the filter form's named choices: countries, bodies,
+    # themes, affected persons, SDG targets
+    with django_assert_num_queries(14):
         assert client.get("/concerns/", {"country": "KAZ,KGZ"}).status_code == 200
 
 
@@ -97,3 +98,61 @@ def test_filter_form_has_readable_labels_with_search_first(client):
     form = html[html.index('class="filter-form"') :]
     assert "is in" not in form and "[invalid name]" not in form
     assert form.index("Words in the text") < form.index("Countries")
+
+
+def test_filters_by_body_kind_affected_persons_and_sdg_target(client):
+    kaz = f.CountryFactory(code="KAZ", iso2="KZ", name="Kazakhstan")
+    expert = f.BodyFactory(code="SR-FOOD", kind=m.Body.Kind.SPECIAL_PROCEDURE)
+    children = m.AffectedPerson.objects.create(slug="children", name="Children")
+    target = m.SdgTarget.objects.create(code="2.1", name="End hunger")
+    fed = f.ConcernFactory(country=kaz, body=expert, summary="School meals for every child.")
+    fed.affected_persons.set([children])
+    fed.sdg_targets.set([target])
+    f.ConcernFactory(country=kaz, summary="Another matter.")
+    for query in ["body_kind=special_procedure", "affected=children", "sdg=2.1"]:
+        html = client.get(f"/concerns/?{query}").content.decode()
+        assert "1 record" in html and "School meals" in html and "Another matter" not in html
+    form = client.get("/concerns/").content.decode()
+    for label in ["Kind of body", "Affected persons", "SDG targets"]:
+        assert label in form
+
+
+def test_heading_says_what_is_filtered(client):
+    build(1)
+    html = client.get("/concerns/", {"country": "kaz", "theme": "torture"}).content.decode()
+    assert "<h1>Concerns and recommendations — Kazakhstan, Torture</h1>" in html
+    html = client.get("/concerns/", {"q": "KAZ", "year": "2016"}).content.decode()
+    assert "<h1>Concerns and recommendations — 2016, “KAZ”</h1>" in html
+    html = client.get("/concerns/", {"country": "KGZ", "kind": "positive_aspect"}).content
+    assert "<h1>Concerns and recommendations — Kyrgyzstan, positive aspect</h1>" in html.decode()
+    assert "<h1>Concerns and recommendations</h1>" in client.get("/concerns/").content.decode()
+
+
+def test_an_empty_result_says_so_with_a_link_to_clear_the_filters(client):
+    build(1)
+    html = client.get("/concerns/", {"country": "KGZ", "theme": "torture"}).content.decode()
+    assert "<h1>Concerns and recommendations — Kyrgyzstan, Torture</h1>" in html
+    assert 'No concerns match these filters. <a href="?">Clear the filters</a>' in html
+
+
+def test_an_empty_tracker_says_it_holds_no_concerns_yet(client):
+    assert "The tracker holds no concerns yet." in client.get("/concerns/").content.decode()
+
+
+def test_a_positive_aspect_carries_no_implementation_badge(client):
+    kaz, _kgz = build(0)
+    f.ConcernFactory(country=kaz, kind="positive_aspect", summary="Welcomes the new law.")
+    html = client.get("/concerns/").content.decode()
+    row = html.split('<ol class="records result-list"')[1].split("</ol>")[0]
+    assert "Welcomes the new law." in row and 'class="badge' not in row
+
+
+def test_the_matching_feed_is_in_the_head_and_in_view(client):
+    build(1)
+    html = client.get("/concerns/", {"country": "KAZ"}).content.decode()
+    head = html.split("</head>")[0]
+    assert 'type="application/atom+xml" href="/feeds/concerns/KAZ/"' in head
+    assert 'href="/feeds/concerns/KAZ/" type="application/atom+xml">Subscribe' in html
+    html = client.get("/concerns/", {"theme": "torture"}).content.decode()
+    assert 'href="/feeds/concerns/theme/torture/"' in html.split("</head>")[0]
+    assert 'href="/feeds/concerns/"' in client.get("/concerns/").content.decode()

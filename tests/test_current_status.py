@@ -1,5 +1,6 @@
 """Concern.implementation and Claim.verification: the newest published editors' assessment,
-kept as a column on every save or delete of an assessment and by bulk writers."""
+kept as a column by every save or delete of an assessment through ``tracker.services`` and by
+bulk writers."""
 
 import datetime as dt
 
@@ -7,6 +8,7 @@ import pytest
 
 from tests import factories as f
 from tracker import models as m
+from tracker import services
 
 pytestmark = pytest.mark.django_db
 
@@ -31,11 +33,11 @@ def test_a_concern_takes_the_verdict_of_its_newest_published_editors_assessment(
     )
     assert implementation(concern) == "implemented"
     newer.status = m.Editorial.DRAFT
-    newer.save()
+    services.assessment_save(assessment=newer)
     assert implementation(concern) == "not_implemented"
-    first.delete()
+    services.assessment_delete(assessment=first)
     assert implementation(concern) == "implemented"  # the 2020 one
-    m.Assessment.objects.filter(concern=concern).delete()
+    services.records_delete(records=m.Assessment.objects.filter(concern=concern))
     assert implementation(concern) == m.Implementation.NO_INFORMATION
 
 
@@ -43,7 +45,7 @@ def test_an_assessment_moved_to_another_record_updates_both():
     before, after = f.ConcernFactory(), f.ConcernFactory()
     assessment = f.AssessmentFactory(concern=before, verdict="implemented")
     assessment.concern = after
-    assessment.save()
+    services.assessment_save(assessment=assessment)
     assert implementation(before) == m.Implementation.NO_INFORMATION
     assert implementation(after) == "implemented"
 
@@ -53,5 +55,5 @@ def test_a_claim_takes_its_verification_likewise():
     assert m.Claim.objects.get().verification == m.Verification.UNVERIFIED
     assessment = f.AssessmentFactory(claim=claim, verdict="contested")
     assert m.Claim.objects.get().verification == "contested"
-    assessment.delete()
+    services.record_delete(record=assessment)
     assert m.Claim.objects.get().verification == m.Verification.UNVERIFIED

@@ -105,6 +105,11 @@ def test_payload_shows_as_text_on_every_page(client, hostile):
         "/claims/",
         "/reports/",
         "/sources/",
+        "/countries/",
+        f"/countries/?region={PAYLOAD}",
+        "/instruments/ICCPR/",
+        "/themes/expression/",
+        "/concerns/?country=KAZ&theme=expression",
         f"/concerns/{hostile['concern'].pk}/",
         f"/claims/{hostile['claim'].pk}/",
         f"/reports/{hostile['report'].pk}/",
@@ -147,7 +152,8 @@ def test_payload_shows_as_text_in_the_admin(client, superuser, hostile):
 
 
 def test_payload_is_escaped_in_the_feeds(client, hostile):
-    for path in ("/feeds/concerns/", "/feeds/claims/KAZ/", "/feeds/reports/theme/expression/"):
+    feeds = ("/feeds/concerns/", "/feeds/claims/KAZ/", "/feeds/reports/theme/expression/")
+    for path in (*feeds, "/feeds/countries/KAZ/"):
         response = client.get(path)
         assert response.status_code == 200
         body = response.content.decode()
@@ -194,3 +200,31 @@ def test_tracker_export_quotes_formulas_and_its_import_gets_the_text_back(tmp_pa
         m.Claim.objects.filter(key__startswith="formula-").values_list("key", "summary")
     )
     assert summaries == {f"formula-{n}": formula for n, formula in enumerate(FORMULAS[:4])}
+
+
+HIDDEN = ['x;=HYPERLINK("http://x")', "a,=1+1", "line\n@SUM(A1)", "tab\t+1", "pipe|-2+3"]
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_formulas_after_another_delimiter_are_quoted_too(client, hostile, delimiter):
+    for number, text in enumerate(HIDDEN):
+        f.ClaimFactory(key=f"hidden-{number}", country=hostile["kaz"], summary=text)
+    body = client.get("/api/claims/?format=csv&page_size=100").content.decode()
+    # However a spreadsheet splits the file into cells, none starts with a formula.
+    for line in body.replace("\r", "\n").split("\n"):
+        cells = [c.strip('"') for c in line.split(delimiter)]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")], (delimiter, line)
+
+
+def test_hidden_formulas_round_trip_through_the_tracker_export(tmp_path, hostile):
+    for number, text in enumerate(HIDDEN):
+        f.ClaimFactory(key=f"hidden-{number}", country=hostile["kaz"], summary=text)
+    text = exporters.to_csv("claims", m.Claim.objects.all())
+    m.Claim.objects.filter(key__startswith="hidden-").update(summary="changed")
+    path = tmp_path / "claims.csv"
+    path.write_text(text)
+    call_command("import", "tracker", str(path), stdout=io.StringIO())
+    summaries = dict(
+        m.Claim.objects.filter(key__startswith="hidden-").values_list("key", "summary")
+    )
+    assert summaries == {f"hidden-{n}": text for n, text in enumerate(HIDDEN)}

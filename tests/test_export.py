@@ -40,6 +40,11 @@ def build_world(n: int = 2):
         status="published",
     )
     review = f.ReviewFactory(key="kaz-ccpr-2", country=kaz, body=ccpr, source=source)
+    # The UHRI vocabularies: aliases, the theme mapping, affected persons, SDG targets.
+    m.BodyAlias.objects.create(alias="Human Rights Committee (CCPR)", body=ccpr)
+    m.ThemeAlias.objects.create(uhri_theme="Freedom of opinion and expression", theme=speech)
+    children = m.AffectedPerson.objects.create(slug="children", name="Children")
+    justice = m.SdgTarget.objects.create(code="16.3", name="Equal access to justice")
     earlier = None
     for i in range(n):
         concern = f.ConcernFactory(
@@ -54,6 +59,8 @@ def build_world(n: int = 2):
         if earlier is not None:
             concern.previous.set([earlier])
         earlier = concern
+        concern.affected_persons.set([children])
+        concern.sdg_targets.set([justice])
         claim = f.ClaimFactory(key=f"kaz-claim-{i}", country=kaz, themes=[speech], source=source)
         claim.concerns.set([concern])
         report = f.ReportFactory(
@@ -82,7 +89,7 @@ def test_csv_has_stable_columns_natural_keys_and_page_urls(db):
     assert text.splitlines()[0] == (
         "key,status,source,locator,review,body,country,issued_on,paragraph,kind,"
         "affected_groups,summary,recommendation,follow_up,external_id,recommending_state,"
-        "position,themes,previous,url"
+        "position,upr_session,published_on_uhri,themes,previous,affected_persons,sdg_targets,url"
     )
     assert [r["key"] for r in rows] == ["kaz-concern-0", "kaz-concern-1"]
     second = rows[1]
@@ -118,11 +125,11 @@ def test_export_runs_a_fixed_number_of_queries(db, django_assert_num_queries):
     build_world(2)
     queryset = exporters.filtered("concerns")
     # 1 the concerns; 2 review keys; 3 source keys; 4 concern keys (for `previous`);
-    # 5 theme links; 6 earlier-concern links
-    with django_assert_num_queries(6):
+    # 5 theme links; 6 earlier-concern links; 7 affected-persons links; 8 SDG-target links
+    with django_assert_num_queries(8):
         list(exporters.rows("concerns", queryset, base_url=""))
     build_world_more(8)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         assert len(list(exporters.rows("concerns", queryset.all(), base_url=""))) == 10
 
 

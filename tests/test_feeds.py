@@ -92,8 +92,51 @@ def test_drafts_stay_out_even_for_editors(editor_client, records):
 
 def test_unknown_country_or_theme_is_404(client, records):
     assert client.get("/feeds/concerns/XXX/").status_code == 404
-    assert client.get("/feeds/concerns/kaz/").status_code == 404
+    assert client.get("/feeds/countries/XXX/").status_code == 404
     assert client.get("/feeds/claims/theme/nothing/").status_code == 404
+
+
+def test_country_codes_are_read_in_any_case_as_pages_read_them(client, records):
+    assert titles(parse(client.get("/feeds/concerns/kaz/"))) == titles(
+        parse(client.get("/feeds/concerns/KAZ/"))
+    )
+    assert titles(parse(client.get("/feeds/countries/Kaz/")))
+
+
+def test_country_feed_has_concerns_claims_and_reports_of_that_country_only(client, records):
+    got = titles(parse(client.get("/feeds/countries/KAZ/")))
+    assert "Kazakhstan, concern: Torture in pre-trial detention." in got
+    assert "Kazakhstan, claim: A new law on peaceful assemblies." in got
+    assert "Kazakhstan, report: Protesters were detained." in got
+    assert not any("Osh 2010" in t or "draft" in t for t in got)
+
+
+def test_every_feed_and_entry_names_an_author(client, records):
+    records["published"].source.publisher = "UN Committee against Torture"
+    records["published"].source.save()
+    for path in ("/feeds/concerns/", "/feeds/countries/KAZ/", "/feeds/reports/theme/torture/"):
+        feed = parse(client.get(path))
+        assert feed.find(f"{ATOM}author/{ATOM}name").text == "Treaty compliance tracker"
+        entries = feed.findall(f"{ATOM}entry")
+        assert entries
+        assert all(e.find(f"{ATOM}author/{ATOM}name").text for e in entries)
+    feed = parse(client.get("/feeds/concerns/KAZ/"))
+    authors = {
+        e.find(f"{ATOM}title").text: e.find(f"{ATOM}author/{ATOM}name").text
+        for e in feed.findall(f"{ATOM}entry")
+    }
+    assert authors["Kazakhstan: Torture in pre-trial detention."] == "UN Committee against Torture"
+
+
+def test_country_feed_runs_a_fixed_number_of_queries(client, records, django_assert_num_queries):
+    # 1 the country; 2-4 the newest concerns, claims and reports, each with country and source
+    with django_assert_num_queries(4):
+        client.get("/feeds/countries/KAZ/")
+    for _ in range(3):
+        ClaimFactory(country=records["published"].country)
+    with django_assert_num_queries(4):
+        response = client.get("/feeds/countries/KAZ/")
+    assert len(ET.fromstring(response.content).findall(f"{ATOM}entry")) == 6
 
 
 def test_feed_runs_a_fixed_number_of_queries(client, records, django_assert_num_queries):
@@ -105,3 +148,13 @@ def test_feed_runs_a_fixed_number_of_queries(client, records, django_assert_num_
     with django_assert_num_queries(2):
         response = client.get("/feeds/concerns/KAZ/")
     assert len(ET.fromstring(response.content).findall(f"{ATOM}entry")) == 6
+
+
+def test_summaries_are_plain_text_not_html(client, records):
+    ConcernFactory(
+        country=records["published"].country, summary="Fewer < more & <i>not</i> markup."
+    )
+    feed = parse(client.get("/feeds/concerns/KAZ/"))
+    summaries = [e.find(f"{ATOM}summary") for e in feed.findall(f"{ATOM}entry")]
+    assert summaries and all(s.get("type") == "text" for s in summaries)
+    assert "Fewer < more & <i>not</i> markup." in [s.text for s in summaries]

@@ -8,19 +8,10 @@ from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from tracker import models as m
-from tracker.seeds import SEEDS_DIR
 from tracker.services import seeds_load
 from tracker.world import SOURCE_KEY, world_generate
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def reference_data(tmp_path):
-    """Only the shipped states, bodies, instruments and themes: quicker than all the seeds."""
-    for name in ("countries.csv", "bodies.csv", "instruments.csv", "themes.yaml"):
-        (tmp_path / name).symlink_to(SEEDS_DIR / name)
-    seeds_load(directory=tmp_path)
 
 
 def world_rows():

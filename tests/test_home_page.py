@@ -57,8 +57,9 @@ def test_matrix_shows_status_with_year_and_symbol(client):
     assert "s-party" in iccpr and "2006" in iccpr
     cat = matrix_row(html, "CAT")
     assert "s-signatory" in cat and "2008" in cat
-    # Status reads without colour: a word next to the symbol.
-    assert "party" in iccpr and "none" in iccpr
+    # Status reads without colour: a word next to the symbol. The states with no ICCPR record
+    # say "no data", not "none": the tracker holds nothing on them.
+    assert "party" in iccpr and "no data" in iccpr and "s-none" not in iccpr
 
 
 def test_as_of_date_redraws_the_matrix(client):
@@ -72,7 +73,7 @@ def test_bad_as_of_date_is_a_400_with_a_message(client):
     build(1)
     response = client.get(reverse("tracker:home"), {"as_of": "yesterday"})
     assert response.status_code == 400
-    assert "Enter a valid date" in response.content.decode()
+    assert "Enter a date as YYYY, YYYY-MM or YYYY-MM-DD" in response.content.decode()
 
 
 def test_theme_grid_counts_link_to_filtered_lists(client):
@@ -96,7 +97,7 @@ def test_drafts_are_hidden_from_visitors_and_badged_for_editors(editor_client):
 
 def test_names_are_russian_when_the_language_is(client):
     build(0)
-    html = client.get("/", headers={"accept-language": "ru"}).content.decode()
+    html = client.get("/ru/").content.decode()
     assert "Казахстан" in html and ">КПП</abbr>" in html
 
 
@@ -109,7 +110,29 @@ def test_links_its_json_twin_with_the_same_parameters(client):
 @pytest.mark.parametrize("n", [1, 8])
 def test_home_runs_a_fixed_number_of_queries(client, n, django_assert_num_queries):
     build(n)
-    # countries, instruments, ratifications for the matrix (and the grid's statuses);
-    # theme_grid: themes, theme instruments, the stored counts of concerns and claims
-    with django_assert_num_queries(6):
+    # countries, instruments, ratifications and snapshots for the matrix (and the grid's
+    # statuses); theme_grid: themes, theme instruments, the stored counts of concerns and claims
+    with django_assert_num_queries(7):
         assert client.get("/").status_code == 200
+
+
+def test_a_year_or_month_as_of_means_its_end(client):
+    build(1)
+    html = client.get(reverse("tracker:home"), {"as_of": "2006"}).content.decode()
+    assert "s-party" in matrix_row(html, "ICCPR")  # bound 24 January 2006
+    assert "Treaty status as of 31 December 2006" in html
+    assert "as_of=2006-12-31" in html  # the JSON twin gets the full date
+    html = client.get(reverse("tracker:home"), {"as_of": "2006-01"}).content.decode()
+    assert "s-party" in matrix_row(html, "ICCPR") and "31 January 2006" in html
+    html = client.get(reverse("tracker:home"), {"as_of": "2005-12"}).content.decode()
+    assert "s-party" not in matrix_row(html, "ICCPR")
+
+
+def test_instrument_and_theme_names_link_to_their_pages(client):
+    build(1)
+    html = client.get(reverse("tracker:home")).content.decode()
+    assert (
+        '<a href="/instruments/CAT/"><abbr title="Convention against Torture">CAT</abbr></a>'
+        in html
+    )
+    assert '<a href="/themes/torture/">Torture</a>' in html

@@ -7,6 +7,7 @@ these tests commit (``transaction=True``).
 
 import io
 import re
+import shutil
 import threading
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from tests.factories import (
     uhri_csv,
 )
 from tracker import models as m
-from tracker.admin_import import UPLOADS
+from tracker.admin_import import REPORTS, UPLOADS
 from tracker.importers.base import progress, progress_listener
 from tracker.middleware import UNAVAILABLE_MESSAGE
 
@@ -251,3 +252,135 @@ def test_progress_tells_its_listener_every_percent_and_the_bar_still_draws():
     assert terminal.getvalue().endswith("\ruhri [########################......] 249/300\n")
     # Without a listener or a terminal, nothing is reported.
     assert list(progress(range(5), 5, "uhri", io.StringIO())) == list(range(5))
+
+
+def test_an_upload_waits_in_an_owner_only_folder_and_cancel_removes_it(editor_client, reference):
+    content = (SAMPLES / "uhri" / "uhri_export.csv").read_bytes()
+    token = token_in(page(preview(editor_client, "uhri", "uhri_export.csv", content)))
+    folder = UPLOADS / token
+    assert UPLOADS.stat().st_mode & 0o777 == 0o700
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert (folder / "uhri_export.csv").stat().st_mode & 0o777 == 0o600
+    response = editor_client.post(URL, {"cancel": "1", "token": token, "format": "uhri"})
+    assert response.status_code == 302
+    assert not folder.exists()
+    assert not m.Concern.objects.exists()
+
+
+def test_an_upload_left_unconfirmed_expires(editor_client, reference, settings):
+    import os
+    import time
+
+    content = (SAMPLES / "uhri" / "uhri_export.csv").read_bytes()
+    old = token_in(page(preview(editor_client, "uhri", "uhri_export.csv", content)))
+    day_ago = time.time() - settings.IMPORT_STASH_HOURS * 3600 - 60
+    os.utime(UPLOADS / old, (day_ago, day_ago))
+    # Too old to confirm, and swept by the next upload.
+    response = editor_client.post(URL, {"confirm": "1", "token": old, "format": "uhri"})
+    assert response.status_code == 302 and not m.Concern.objects.exists()
+    page(preview(editor_client, "uhri", "uhri_export.csv", content))
+    assert not (UPLOADS / old).exists()
+
+
+@pytest.fixture
+def rows_left_out():
+    """A file with one bad row of two, under a name of its own; the stashed uploads and the
+    reports the test leaves are removed afterwards."""
+    content = (SAMPLES / "uhri" / "uhri_bad_date.csv").read_bytes()
+    yield content
+    for folder in UPLOADS.glob("*/"):
+        if (folder / "rows_left_out.csv").exists():
+            shutil.rmtree(folder)
+    for report in REPORTS.glob("*.csv"):
+        if "rows_left_out.csv" in report.read_text(encoding="utf-8"):
+            report.unlink()
+
+
+def report_url_in(html: str) -> str:
+    return re.search(r'href="(/admin/import/report/[0-9a-f]{32}/)"', html)[1]
+
+
+def test_skip_invalid_imports_the_good_rows_and_offers_the_report(
+    editor_client, reference, rows_left_out
+):
+    html = page(
+        preview(editor_client, "uhri", "rows_left_out.csv", rows_left_out, skip_invalid="on")
+    )
+    assert "1 row left out" in html and "2016-13-45" in html
+    assert not m.Concern.objects.exists()
+    assert 'name="skip_invalid" value="on"' in html  # the confirmation skips the same rows
+    response = editor_client.post(
+        URL, {"confirm": "1", "token": token_in(html), "format": "uhri", "skip_invalid": "on"}
+    )
+    html = page(response)
+    assert "<h2>Imported</h2>" in html
+    assert m.Concern.objects.get().external_id == "b-0001:KAZ"
+    report = editor_client.get(report_url_in(html))
+    assert report["Content-Type"].startswith("text/csv")
+    lines = report.content.decode().splitlines()
+    assert lines[0] == "file,line,record,column,value,why"
+    assert lines[1:] == [
+        "rows_left_out.csv,3,,PublicationDate,2016-13-45,expected a date as YYYY-MM-DD or "
+        "dd/mm/yyyy"
+    ]
+
+
+def test_without_skip_invalid_the_same_file_imports_nothing(
+    editor_client, reference, rows_left_out
+):
+    html = page(preview(editor_client, "uhri", "rows_left_out.csv", rows_left_out))
+    assert "Nothing would be imported" in html
+    assert not m.Concern.objects.exists()
+
+
+def test_reports_are_for_importers_only(viewer, editor_client, reference, rows_left_out):
+    from django.test import Client
+
+    html = page(
+        preview(editor_client, "uhri", "rows_left_out.csv", rows_left_out, skip_invalid="on")
+    )
+    report_url = report_url_in(html)
+    assert editor_client.get(report_url).status_code == 200
+    assert editor_client.get("/admin/import/report/" + "0" * 32 + "/").status_code == 404
+    other = Client()
+    assert other.get(report_url).status_code == 302  # to the login page
+    other.force_login(viewer)
+    assert other.get(report_url).status_code == 302  # not staff: the admin's login again
+
+
+def test_the_preview_lists_the_records_it_would_create_or_change_then_links_them(
+    editor_client, reference
+):
+    sample = (SAMPLES / "uhri" / "uhri_export.csv").read_bytes()
+    html = page(preview(editor_client, "uhri", "uhri_export.csv", sample))
+    assert "Records the import would create or change" in html
+    listed = re.findall(r"<li>concerns: ([\w-]+)\s*\(new\)</li>", html)
+    assert len(listed) == 5 and "uhri-a1f0c3e2-0001-kaz" in listed
+    assert re.search(r"<li>sources: doc-[\w-]+\s*\(new\)</li>", html)
+    assert not re.search(r"/admin/tracker/concern/\d+/", html)  # nothing to link to yet
+    token = token_in(html)
+    html = page(editor_client.post(URL, {"confirm": "1", "token": token, "format": "uhri"}))
+    assert "Records created or changed" in html
+    concern = m.Concern.objects.get(key="uhri-a1f0c3e2-0001-kaz")
+    link = f'<a href="/admin/tracker/concern/{concern.pk}/change/">{concern.key}</a>'
+    assert link in html
+    assert (
+        len(re.findall(r'<li>concerns: <a href="/admin/tracker/concern/\d+/change/">', html)) == 5
+    )
+
+    # The same file with one annotation's text changed: only that record is listed, with what
+    # changes; nothing else is.
+    edited = sample.replace(b"restrictions on peaceful", b"new restrictions on peaceful", 1)
+    assert edited != sample
+    html = page(preview(editor_client, "uhri", "uhri_export.csv", edited))
+    changes = re.findall(r"<li>(\w+): ([\w-]+)\s*\(([^)]*)\)</li>", html)
+    assert len(changes) == 1
+    kind, _key, what = changes[0]
+    assert (kind, what) == ("concerns", "changes: summary")
+
+
+def test_a_long_list_of_records_is_cut_and_the_rest_counted(editor_client, reference):
+    html = page(preview(editor_client, "uhri", "many.csv", uhri_csv(300)))
+    # 300 concerns, 8 documents (40 annotations each) and their 8 reviews: 316 records.
+    assert len(re.findall(r"<li>(?:concerns|sources|reviews): ", html)) == 200
+    assert "and 116 more records" in html

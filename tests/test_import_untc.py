@@ -199,3 +199,11 @@ def test_the_full_real_extract_gives_every_member_state_every_instrument(db):
     again = run(str(REAL))
     assert "ratifications: 0 created, 0 updated" in again
     assert "snapshots: 0 created, 0 updated, 3473 unchanged" in again
+
+
+def test_the_preview_reads_only_and_is_what_the_import_does(transactional_db, world):
+    from tests.test_import_locking import assert_preview_is_what_the_import_does
+
+    plan = assert_preview_is_what_the_import_does("untc-extract", SAMPLES / "untc")
+    kinds = {c.kind for c in plan.changes}
+    assert {"sources", "snapshots", "ratifications"} <= kinds

@@ -149,3 +149,47 @@ def test_hsts_is_sent_over_https(client, db, settings):
     settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     response = client.get("/", secure=True)
     assert response.headers["Strict-Transport-Security"] == ("max-age=31536000; includeSubDomains")
+
+
+def test_gunicorn_as_configured_does_not_name_itself(tmp_path):
+    import http.client
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen(
+        [str(gunicorn), "-c", "python:tracker.gunicorn_conf", "tracker.wsgi"]
+        + ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--no-control-socket"],
+        cwd=Path(__file__).resolve().parents[1],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/static/tracker/tracker.css")
+                response = conn.getresponse()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("gunicorn did not start")
+        assert response.status == 200
+        assert "gunicorn" not in (response.getheader("Server") or "").lower()
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_the_language_cookie_is_secure_and_same_site_in_production(client, settings):
+    settings.LANGUAGE_COOKIE_SECURE = True
+    response = client.post("/i18n/setlang/", {"language": "ru"})
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie["secure"] and cookie["samesite"] == "Lax" and cookie["httponly"]

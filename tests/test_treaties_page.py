@@ -84,7 +84,7 @@ def test_as_of_date_changes_statuses(client):
     [
         ({"sort": "nope"}, "Unknown sort column: nope."),
         ({"countries": "QQQ"}, "Unknown country code: QQQ."),
-        ({"as_of": "2020-13-01"}, "Enter a valid date."),
+        ({"as_of": "2020-13-01"}, "Enter a date as YYYY, YYYY-MM or YYYY-MM-DD"),
     ],
 )
 def test_bad_parameters_are_a_400_with_a_message(client, params, message):
@@ -112,6 +112,13 @@ def test_links_its_json_twin(client):
 @pytest.mark.parametrize("extra", [0, 20])
 def test_treaties_runs_a_fixed_number_of_queries(client, extra, django_assert_num_queries):
     build(extra)
-    # countries, instruments, ratifications
-    with django_assert_num_queries(3):
+    # countries, instruments, ratifications, the snapshots of cells without a record
+    with django_assert_num_queries(4):
         assert client.get("/treaties/", {"sort": "CAT"}).status_code == 200
+
+
+def test_as_of_takes_a_year_and_instrument_headers_link_to_their_pages(client):
+    build()
+    html = client.get("/treaties/", {"as_of": "1995"}).content.decode()
+    assert "3 countries, as of 31 December 1995" in html
+    assert 'href="/instruments/CAT/" aria-label="About CAT"' in html

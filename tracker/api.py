@@ -6,16 +6,19 @@ list runs a fixed number of queries whatever the number of rows.
 """
 
 import datetime as dt
-from array import array
+import hashlib
+import re
 
+import orjson
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Prefetch, ProtectedError, RestrictedError
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.urls import path, re_path
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -25,20 +28,34 @@ from drf_spectacular.utils import (
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, DjangoModelPermissionsOrAnonReadOnly
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
-from rest_framework.routers import DefaultRouter
-from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.reverse import reverse
+from rest_framework.routers import APIRootView, DefaultRouter
 from rest_framework.views import APIView, exception_handler
 
-from tracker import filters
+from tracker import filters, search, services
 from tracker import models as m
 from tracker import serializers as s
-from tracker.comparison import compare, parse_country_codes, theme_grid
-from tracker.renderers import CSVRenderer, FastJSONRenderer
+from tracker.dates import parse_as_of
+from tracker.renderers import (
+    CompareCSVRenderer,
+    CompareXLSXRenderer,
+    CSVRenderer,
+    FastJSONRenderer,
+    XLSXRenderer,
+)
+from tracker.selectors import (
+    LIST_ORDER,
+    compare,
+    country_page,
+    parse_country_codes,
+    theme_grid,
+)
+from tracker.throttles import AnonThrottle, UserThrottle
 
 app_name = "api"
 
@@ -62,8 +79,14 @@ def _summary(errors) -> str:
     return str(errors)
 
 
+class SearchTooSlow(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+
+
 def api_exception_handler(exc, context):
     """DRF's handler, with one JSON shape for every error: ``{"detail": ..., "errors": ...}``."""
+    if isinstance(exc, search.SearchTimeout):
+        exc = SearchTooSlow(str(exc))
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -84,33 +107,6 @@ class Conflict(APIException):
 # Throttling, pagination, schema ---------------------------------------------------------------
 
 
-class _LiveRate:
-    """Reads the rate from settings on each use, so a changed setting applies (tests, reloads)."""
-
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-
-class _CompactHistory:
-    """Keeps a client's request times as an array of floats rather than DRF's list. The cache
-    pickles the history on every request: a list of thousands of times (a high rate, as in the
-    benchmarks) took up to a millisecond a request, an array is copied as one block of bytes.
-    An array has the list methods DRF uses, so the throttling itself is DRF's."""
-
-    def throttle_success(self):
-        if not isinstance(self.history, array):  # a new client, or a list cached before
-            self.history = array("d", self.history)
-        return super().throttle_success()
-
-
-class AnonThrottle(_LiveRate, _CompactHistory, AnonRateThrottle):
-    pass
-
-
-class UserThrottle(_LiveRate, _CompactHistory, UserRateThrottle):
-    pass
-
-
 class Pagination(PageNumberPagination):
     """Numbered pages with the total count; ``page_size`` up to 500."""
 
@@ -122,7 +118,7 @@ class Pagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or int(raw) < 1:
+        if not re.fullmatch(r"[0-9]{1,6}", raw) or int(raw) < 1:
             raise ValidationError({"page_size": [f"Not a positive whole number: {raw}."]})
         return min(int(raw), self.max_page_size)
 
@@ -146,6 +142,86 @@ class Pagination(PageNumberPagination):
         if links:
             response["Link"] = ", ".join(links)
         return response
+
+
+MAX_ORDERING_FIELDS = 3
+
+
+class Ordering(OrderingFilter):
+    """``ordering=name,-date``: the view's ``ordering_fields`` (API name -> model field) only,
+    up to three, each optionally with ``-`` for descending; anything else is a 400 naming it
+    rather than silently ignored. The primary key is added last, so that pages stay stable.
+    Without the parameter the view's own ``ordering``."""
+
+    def get_ordering(self, request, queryset, view):
+        raw = request.query_params.get(self.ordering_param)
+        if raw is None:
+            return self.get_default_ordering(view)
+        allowed = getattr(view, "ordering_fields", None) or {}
+        terms = [term.strip() for term in raw.split(",") if term.strip()]
+        unknown = [t for t in terms if t.removeprefix("-") not in allowed]
+        known = ", ".join(allowed)
+        if not terms or unknown:
+            raise ValidationError(
+                {
+                    self.ordering_param: [
+                        f"Cannot order by {', '.join(unknown) or 'nothing'}. Known: {known} "
+                        "(a leading - for descending)."
+                    ]
+                }
+            )
+        if len(terms) > MAX_ORDERING_FIELDS:
+            raise ValidationError(
+                {self.ordering_param: [f"Order by at most {MAX_ORDERING_FIELDS} fields."]}
+            )
+        ordering = []
+        for term in dict.fromkeys(terms):
+            field = allowed[term.removeprefix("-")]
+            ordering.append(f"-{field}" if term.startswith("-") else field)
+        if not {"pk", "-pk"} & set(ordering):
+            ordering.append("pk")  # ties broken the same way on every page
+        return ordering
+
+    def get_schema_operation_parameters(self, view):
+        allowed = getattr(view, "ordering_fields", None)
+        if not allowed:
+            return []
+        default = ", ".join(str(o) for o in getattr(view, "ordering", ()))
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    f"Sort by one to {MAX_ORDERING_FIELDS} of: {', '.join(allowed)}, "
+                    f"comma-separated, each with a leading - for descending (default: "
+                    f"{default}). Ties are broken by id."
+                ),
+                "schema": {"type": "string"},
+            }
+        ]
+
+
+def format_names(renderers) -> list[str]:
+    """The ``format`` values a view answers, in the order of its renderers."""
+    return [r.format for r in renderers if getattr(r, "format", None)]
+
+
+class KnownParameters:
+    """Query parameters a view reads, so that a misspelt one (``countyr=KAZ``) is a 400 naming
+    it and the parameters there are, instead of a list that silently ignores it. Lists know
+    their FilterSet's filters, ``page``, ``page_size``, ``ordering`` (where they can be ordered)
+    and ``format``; a single record ``format`` (and ``as_of`` where its status depends on it)."""
+
+    def known_parameters(self) -> list[str]:
+        return ["format"]
+
+    def check_parameters(self, request):
+        known = self.known_parameters()
+        unknown = [name for name in request.query_params if name not in known]
+        if unknown:
+            message = f"Unknown parameter. Known: {', '.join(known)}."
+            raise ValidationError({name: [message] for name in unknown})
 
 
 class ValuesList:
@@ -261,7 +337,10 @@ class TrackerSchema(AutoSchema):
         lookup = "{" in self.path
         codes = {"429": "Too many requests: the rate limit for this client was reached."}
         if self.method == "GET":
-            codes["400"] = "A filter or parameter value is malformed or names an unknown code."
+            codes["400"] = (
+                "A filter or parameter value is malformed or names an unknown code, a "
+                "parameter is unknown, or the format is not one of those listed."
+            )
             if lookup:
                 codes["404"] = "No such record (or it is a draft and you are not an editor)."
             elif self._is_list_view():
@@ -275,6 +354,11 @@ class TrackerSchema(AutoSchema):
                 codes["404"] = "No such record."
             if self.method == "DELETE":
                 codes["409"] = "Other records depend on this one; delete or change them first."
+            if self.method in ("PUT", "PATCH") and lookup:
+                codes["412"] = (
+                    "If-Match names another version than the record's current one: someone "
+                    "changed it since you read it. GET it again and redo the change."
+                )
         return codes
 
     def _get_response_bodies(self, direction="response"):
@@ -300,16 +384,59 @@ class TrackerSchema(AutoSchema):
 
     def get_override_parameters(self):
         params = super().get_override_parameters()
-        if self.method == "GET" and CSVRenderer in getattr(self.view, "renderer_classes", ()):
+        renderers = getattr(self.view, "renderer_classes", ())
+        if self.method == "GET" and {CSVRenderer, CompareCSVRenderer} & set(renderers):
             params.append(
                 OpenApiParameter(
                     "format",
                     str,
-                    enum=["json", "csv"],
-                    description="Output format; CSV can also be asked for with Accept: text/csv.",
+                    enum=[f for f in format_names(renderers) if f != "api"],
+                    description=(
+                        "Output format (default json); CSV can also be asked for with Accept: "
+                        "text/csv. Any other value is a 400 listing the formats."
+                    ),
+                )
+            )
+        if self.method in ("PUT", "PATCH") and "{" in self.path:
+            params.append(
+                OpenApiParameter(
+                    "If-Match",
+                    str,
+                    location=OpenApiParameter.HEADER,
+                    description=(
+                        "The ETag of the record as you read it (a GET returns it). The change "
+                        "is made only if nobody changed the record since; else 412."
+                    ),
+                )
+            )
+        if self.method in WRITE_METHODS:
+            params.append(
+                OpenApiParameter(
+                    CHANGE_REASON_HEADER,
+                    str,
+                    location=OpenApiParameter.HEADER,
+                    description="Why you make this change: kept in the record's history.",
                 )
             )
         return params
+
+
+CHANGE_REASON_HEADER = "X-Change-Reason"
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = (
+        "The record was changed since you read it (If-Match does not name its current version). "
+        "GET it again and redo the change."
+    )
+
+
+def record_etag(data) -> str:
+    """The ETag of a record as the API shows it: the same for any format and indentation, and
+    different whenever anything shown changes (the record, its links, its current status)."""
+    body = orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=str)
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
 class ModelPermissionsOrAnonReadOnly(DjangoModelPermissionsOrAnonReadOnly):
@@ -323,11 +450,35 @@ class ModelPermissionsOrAnonReadOnly(DjangoModelPermissionsOrAnonReadOnly):
         return super().has_permission(request, view)
 
 
-class ApiMixin:
-    """What every API view shares: throttles, error shape, JSON for errors whatever the format."""
+class ApiMixin(KnownParameters):
+    """What every API view shares: throttles, error shape, JSON for errors whatever the format,
+    a 400 for an unknown parameter or format."""
 
     schema = TrackerSchema()
     throttle_classes = [AnonThrottle, UserThrottle]
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:  # DRF's answer to ?format=<one it has no renderer for>: a bare 404
+            asked = request.query_params.get(self.settings.URL_FORMAT_OVERRIDE, "")
+            formats = ", ".join(format_names(self.get_renderers()))
+            raise ValidationError(
+                {"format": [f"Unknown format: {asked}. Known: {formats}."]}
+            ) from None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method != "OPTIONS":
+            self.check_parameters(request)
+
+    def dispatch(self, request, *args, **kwargs):
+        # A search runs under the time limit: a query past it is stopped, and the client gets a
+        # 400 saying so (``api_exception_handler``) instead of a worker held for minutes.
+        if not request.GET.get("q"):
+            return super().dispatch(request, *args, **kwargs)
+        with search.time_limit():
+            return super().dispatch(request, *args, **kwargs)
 
     def get_exception_handler(self):
         return api_exception_handler
@@ -335,7 +486,8 @@ class ApiMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         # An error, and the OPTIONS description, are always JSON, even when CSV was asked for.
         if (response.status_code >= 400 or request.method == "OPTIONS") and isinstance(
-            getattr(request, "accepted_renderer", None), CSVRenderer | BrowsableAPIRenderer
+            getattr(request, "accepted_renderer", None),
+            CSVRenderer | XLSXRenderer | BrowsableAPIRenderer,
         ):
             request.accepted_renderer = FastJSONRenderer()
             request.accepted_media_type = FastJSONRenderer.media_type
@@ -357,11 +509,22 @@ class RecordViewSet(ApiMixin, viewsets.ModelViewSet):
     select: tuple = ()
     prefetch: tuple = ()
     ordering: tuple = ("pk",)
+    ordering_fields: dict = {}  # API name -> model field, for ``?ordering=``
     pagination_class = Pagination
     permission_classes = [ModelPermissionsOrAnonReadOnly]
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [DjangoFilterBackend, Ordering]
     lookup_value_regex = "[^/]+"  # any key reaches get_object, which answers a JSON 404
-    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
+
+    def known_parameters(self) -> list[str]:
+        filterset = getattr(self, "filterset_class", None)
+        filters_ = list(filterset.base_filters) if filterset else []
+        if self.detail:
+            return ["format", *(["as_of"] if "as_of" in filters_ else [])]
+        if self.request.method not in ("GET", "HEAD"):
+            return ["format"]
+        paging = ["page", "page_size", *(["ordering"] if self.ordering_fields else [])]
+        return [*filters_, *paging, "format"]
 
     def base_queryset(self):
         qs = self.model.objects.all()
@@ -373,6 +536,10 @@ class RecordViewSet(ApiMixin, viewsets.ModelViewSet):
         qs = self.base_queryset().select_related(*self.select)
         user = self.request.user
         qs = qs.prefetch_related(*(p(user) if callable(p) else p for p in self.prefetch))
+        if self.request.method in ("PUT", "PATCH", "DELETE"):
+            # The row stays locked from this read to the write (PostgreSQL; SQLite's immediate
+            # transactions hold the write lock from the start): another editor's save waits.
+            qs = qs.select_for_update(of=("self",))
         return qs.order_by(*self.ordering)
 
     def get_object(self):
@@ -396,17 +563,50 @@ class RecordViewSet(ApiMixin, viewsets.ModelViewSet):
         # annotations (implementation, verification) and relations as a GET.
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = record_etag(response.data)
+        return response
+
+    def update(self, request, *args, **kwargs):
+        # Read, compare and write in one transaction, the row locked (``get_queryset``): two
+        # editors changing the same record one after the other, each sees the other's change.
+        with transaction.atomic():
+            response = super().update(request, *args, **kwargs)
+        response["ETag"] = record_etag(response.data)
+        return response
+
     def perform_create(self, serializer):
-        serializer.save()
+        self._save(serializer, self.model())
         self._reload(serializer)
 
     def perform_update(self, serializer):
-        serializer.save()
+        wanted = self.request.headers.get("If-Match")
+        if wanted and wanted.strip() != "*":
+            current = record_etag(self.get_serializer(serializer.instance).data)
+            if current not in {tag.strip() for tag in wanted.split(",")}:
+                raise PreconditionFailed()
+        self._save(serializer, serializer.instance, partial=True)
         self._reload(serializer)
+
+    def _save(self, serializer, instance, partial=False):
+        """Write the validated fields through ``services.record_save``: an update saves only
+        the fields the request sent (and ``updated_at``), so that it never puts back values it
+        did not mean to change."""
+        data = dict(serializer.validated_data)
+        many = {f.name for f in instance._meta.many_to_many}
+        links = {name: data.pop(name) for name in list(data) if name in many}
+        for name, value in data.items():
+            setattr(instance, name, value)
+        reason = self.request.headers.get(CHANGE_REASON_HEADER, "").strip() or None
+        services.record_save(
+            record=instance, fields=list(data) if partial else None, links=links, reason=reason
+        )
+        serializer.instance = instance
 
     def perform_destroy(self, instance):
         try:
-            instance.delete()
+            services.record_delete(record=instance)
         except (ProtectedError, RestrictedError) as exc:
             names = sorted({str(o._meta.verbose_name_plural) for o in exc.args[1]})
             raise Conflict(
@@ -432,6 +632,12 @@ class CountryViewSet(RecordViewSet):
     filterset_class = filters.CountryFilter
     lookup_field = "code"
     ordering = ("name", "code")
+    ordering_fields = {
+        "name": "name",
+        "code": "code",
+        "region": "region",
+        "un_member_since": "un_member_since",
+    }
 
     def get_object(self):
         self.kwargs["code"] = self.kwargs["code"].upper()
@@ -445,6 +651,7 @@ class BodyViewSet(RecordViewSet):
     serializer_class = s.BodySerializer
     lookup_field = "code"
     ordering = ("code",)
+    ordering_fields = {"code": "code", "name": "name", "kind": "kind"}
 
 
 class InstrumentViewSet(RecordViewSet):
@@ -455,6 +662,7 @@ class InstrumentViewSet(RecordViewSet):
     filterset_class = filters.InstrumentFilter
     lookup_field = "code"
     ordering = ("position", "code")
+    ordering_fields = {"position": "position", "code": "code", "adopted_on": "adopted_on"}
 
 
 class ThemeViewSet(RecordViewSet):
@@ -465,6 +673,7 @@ class ThemeViewSet(RecordViewSet):
     lookup_field = "slug"
     prefetch = ("instruments",)
     ordering = ("position", "slug")
+    ordering_fields = {"position": "position", "slug": "slug", "name": "name"}
 
 
 class SourceViewSet(RecordViewSet):
@@ -473,11 +682,48 @@ class SourceViewSet(RecordViewSet):
     model = m.Source
     serializer_class = s.SourceSerializer
     filterset_class = filters.SourceFilter
-    ordering = ("-published_on", "key", "pk")
+    ordering = LIST_ORDER["sources"]
+    ordering_fields = {"id": "pk", "published_on": "published_on", "title": "title", "kind": "kind"}
+
+
+class RatificationRowSerializer(s.RatificationSerializer):
+    """Schema only: a row of the ratification list, which with ``status=none`` or ``no_data``
+    also holds the country x instrument cells without a record (no id, dates or links of their
+    own; the source, if any, is the one whose dated statement says "no action")."""
+
+    id = serializers.IntegerField(read_only=True, allow_null=True)
+    key = serializers.CharField(read_only=True, allow_null=True)
+    status = serializers.ChoiceField(
+        choices=s.TREATY_CELL_STATUSES,
+        read_only=True,
+        help_text="The treaty status as of as_of; no_data (a cell without a record only) where "
+        "the tracker holds neither a record nor a source's dated statement.",
+    )
+    editorial_status = serializers.ChoiceField(
+        choices=m.Editorial.choices, read_only=True, allow_null=True
+    )
+    source = serializers.IntegerField(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    url = serializers.URLField(read_only=True, allow_null=True)
+
+
+NO_RECORD_STATUSES = {m.TreatyStatus.NONE, m.NO_DATA}
+
+
+def comma_list(raw: str, upper: bool = False) -> list[str]:
+    """A comma list as the filters read it (they have validated it already)."""
+    items = [v.strip() for v in raw.split(",") if v.strip()]
+    return list(dict.fromkeys(v.upper() for v in items) if upper else dict.fromkeys(items))
 
 
 class RatificationViewSet(RecordViewSet):
-    """Ratification records with the treaty status as of ``as_of`` (default today)."""
+    """Ratification records with the treaty status as of ``as_of`` (default today).
+
+    With ``status=none`` (or ``no_data``) the list also has a row for every country and
+    instrument without a record: ``none`` where a source's dated statement says the state had
+    taken no action, ``no_data`` where the tracker holds nothing on it, as the treaty tables
+    show them (``models.snapshot_statuses``)."""
 
     model = m.Ratification
     serializer_class = s.RatificationSerializer
@@ -485,13 +731,114 @@ class RatificationViewSet(RecordViewSet):
     select = ("source",)
     prefetch = (visible("reservations", m.Reservation, "source"),)
     ordering = ("country_id", "instrument__position", "instrument_id", "pk")
+    ordering_fields = {
+        "id": "pk",
+        "country": "country_id",
+        "instrument": "instrument_id",
+        "signature_date": "signature_date",
+        "action_date": "action_date",
+        "entry_into_force": "entry_into_force",
+    }
+
+    @extend_schema(responses=RatificationRowSerializer(many=True))
+    def list(self, request, *args, **kwargs):
+        params = request.query_params
+        wanted = set(comma_list(params.get("status", ""))) & NO_RECORD_STATUSES
+        if not wanted or params.get("action"):  # a cell without a record has no action
+            return super().list(request, *args, **kwargs)
+        records = self.filter_queryset(self.get_queryset())  # validates every parameter
+        if "ordering" in params:
+            raise ValidationError(
+                {"ordering": ["Not with status=none or no_data: those rows are by country."]}
+            )
+        return self.get_paginated_response(self._with_cells(records, wanted))
+
+    def _with_cells(self, records, wanted: set[str]) -> "list[dict]":
+        """One page of the records matching ``status`` and of the cells without a record
+        whose status is wanted, in the list's order (country, instrument): five queries, two
+        more when the page holds records (them and their reservations)."""
+        params = self.request.query_params
+        codes = comma_list(params.get("country", ""), upper=True)
+        instrument_codes = comma_list(params.get("instrument", ""), upper=True)
+        as_of = self.get_serializer_context()["as_of"]
+        day = as_of or dt.date.today()
+        countries = m.Country.objects.order_by("code")
+        instruments = m.Instrument.objects.order_by("position", "code")
+        held = self.base_queryset()
+        snapshots = m.StatusSnapshot.objects.visible_to(self.request.user).select_related("source")
+        if codes:
+            countries = countries.filter(code__in=codes)
+            held, snapshots = held.filter(country__in=codes), snapshots.filter(country__in=codes)
+        if instrument_codes:
+            instruments = instruments.filter(code__in=instrument_codes)
+            held = held.filter(instrument__in=instrument_codes)
+            snapshots = snapshots.filter(instrument__in=instrument_codes)
+        position = dict(instruments.values_list("code", "position"))
+        held = set(held.order_by().values_list("country_id", "instrument_id"))
+        statuses = m.snapshot_statuses(snapshots, day)
+        entries = [
+            (country_id, position[instrument_id], instrument_id, pk)
+            for pk, country_id, instrument_id in records.order_by().values_list(
+                "pk", "country_id", "instrument_id"
+            )
+        ]
+        for country in countries.values_list("code", flat=True):
+            for instrument in position:
+                if (country, instrument) in held:
+                    continue
+                cell = statuses.get((country, instrument))
+                status = cell.status_as_of if cell is not None else m.NO_DATA
+                if status in wanted:
+                    entries.append((country, position[instrument], instrument, 0, cell))
+        entries.sort(key=lambda entry: entry[:4])
+        page = self.paginate_queryset(entries)
+        ids = [entry[3] for entry in page if entry[3]]
+        found = {r.pk: r for r in self.get_queryset().with_status_as_of(as_of).filter(pk__in=ids)}
+        context = self.get_serializer_context()
+        rows = []
+        for entry in page:
+            if entry[3]:
+                rows.append(self.get_serializer(found[entry[3]]).data)
+            else:
+                rows.append(self._cell_row(entry[0], entry[2], entry[4], day, context))
+        return rows
+
+    def _cell_row(self, country: str, instrument: str, cell, day, context) -> dict:
+        snapshot = cell.snapshot if cell is not None else None
+        source = snapshot.source if snapshot is not None else None
+        return {
+            "id": None,
+            "key": None,
+            "country": country,
+            "instrument": instrument,
+            "status": cell.status_as_of if cell is not None else m.NO_DATA,
+            "as_of": day.isoformat(),
+            "signature_date": None,
+            "signature_date_precision": "",
+            "action": "",
+            "action_date": None,
+            "action_date_precision": "",
+            "entry_into_force": None,
+            "domestic_act": "",
+            "editorial_status": snapshot.status if snapshot is not None else None,
+            "source": source.pk if source is not None else None,
+            "locator": snapshot.locator if snapshot is not None else "",
+            "source_detail": s.SourceBriefSerializer(source, context=context).data
+            if source is not None
+            else None,
+            "reservations": [],
+            "created_at": None,
+            "updated_at": None,
+            "url": None,
+            "page_url": self.request.build_absolute_uri(reverse("tracker:country", args=[country])),
+        }
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
         # The filter has validated it already (a bad date is a 400 before we get here).
         raw = self.request.query_params.get("as_of") if self.request else None
         try:
-            context["as_of"] = dt.date.fromisoformat(raw) if raw else None
+            context["as_of"] = parse_as_of(raw)
         except ValueError:
             context["as_of"] = None
         return context
@@ -505,6 +852,12 @@ class StatusSnapshotViewSet(RecordViewSet):
     filterset_class = filters.StatusSnapshotFilter
     select = ("source",)
     ordering = ("country_id", "instrument__position", "instrument_id", "-as_of", "pk")
+    ordering_fields = {
+        "id": "pk",
+        "country": "country_id",
+        "instrument": "instrument_id",
+        "as_of": "as_of",
+    }
 
 
 class ReservationViewSet(RecordViewSet):
@@ -514,6 +867,7 @@ class ReservationViewSet(RecordViewSet):
     serializer_class = s.ReservationSerializer
     select = ("source", "ratification")
     ordering = ("ratification_id", "made_on", "pk")
+    ordering_fields = {"id": "pk", "made_on": "made_on", "kind": "kind"}
 
 
 class ReviewViewSet(RecordViewSet):
@@ -524,6 +878,41 @@ class ReviewViewSet(RecordViewSet):
     filterset_class = filters.ReviewFilter
     select = ("source",)
     ordering = ("country_id", "-adopted_on", "pk")
+    ordering_fields = {
+        "id": "pk",
+        "country": "country_id",
+        "body": "body_id",
+        "adopted_on": "adopted_on",
+    }
+
+
+class ReportingStatusViewSet(RecordViewSet):
+    """Where a state stands in reporting to each treaty body: last report, next report due,
+    whether it is overdue as of ``as_of`` (default today), and the review scheduled. Read only."""
+
+    model = m.ReportingStatus
+    serializer_class = s.ReportingStatusSerializer
+    filterset_class = filters.ReportingStatusFilter
+    select = ("source",)
+    ordering = ("country_id", "body_id", "pk")
+    ordering_fields = {
+        "id": "pk",
+        "country": "country_id",
+        "body": "body_id",
+        "last_report_submitted_on": "last_report_submitted_on",
+        "next_report_due_on": "next_report_due_on",
+    }
+    http_method_names = ["get", "head", "options"]  # rows change through seeds and the admin
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        # The filter has validated it already (a bad date is a 400 before we get here).
+        raw = self.request.query_params.get("as_of") if self.request else None
+        try:
+            context["as_of"] = parse_as_of(raw)
+        except ValueError:
+            context["as_of"] = None
+        return context
 
 
 SEARCH_LIMIT = 1000  # an API search of concerns pages through this many matches at most
@@ -537,8 +926,6 @@ def concern_links(ids: list[int], user, db: str) -> tuple[dict, dict]:
         return themes, previous
     # Plain SQL: building these joins through the ORM took longer than running them.
     marks = ", ".join(["%s"] * len(ids))
-    # Drafts only for editors, as Concern.objects.visible_to(user) has it.
-    drafts = user is not None and user.is_active and user.is_staff
     with connections[db].cursor() as cursor:
         cursor.execute(
             "SELECT link.concern_id, link.theme_id FROM tracker_concern_themes link "
@@ -548,16 +935,16 @@ def concern_links(ids: list[int], user, db: str) -> tuple[dict, dict]:
         )
         for concern_id, slug in cursor.fetchall():
             themes.setdefault(concern_id, []).append(slug)
-        cursor.execute(
-            "SELECT link.from_concern_id, earlier.id FROM tracker_concern earlier "
-            "JOIN tracker_concern_previous link ON earlier.id = link.to_concern_id "
-            f"WHERE link.from_concern_id IN ({marks})"
-            + ("" if drafts else " AND earlier.status = %s")
-            + " ORDER BY earlier.issued_on DESC, earlier.key",
-            ids if drafts else [*ids, m.Editorial.PUBLISHED],
-        )
-        for concern_id, earlier_id in cursor.fetchall():
-            previous.setdefault(concern_id, []).append(earlier_id)
+    # The earlier concerns the user may see, by the one visibility rule.
+    earlier = m.Concern.objects.using(db).visible_to(user).values("pk")
+    links = (
+        m.Concern.previous.through.objects.using(db)
+        .filter(from_concern_id__in=ids, to_concern__in=earlier)
+        .order_by("-to_concern__issued_on", "to_concern__key")
+        .values_list("from_concern_id", "to_concern_id")
+    )
+    for concern_id, earlier_id in links:
+        previous.setdefault(concern_id, []).append(earlier_id)
     return themes, previous
 
 
@@ -569,7 +956,15 @@ class ConcernViewSet(RecordViewSet):
     filterset_class = filters.ConcernFilter
     select = ("source",)
     prefetch = ("themes", visible("previous", m.Concern))
-    ordering = ("-issued_on", "key", "pk")
+    ordering = LIST_ORDER["concerns"]
+    ordering_fields = {
+        "id": "pk",
+        "country": "country_id",
+        "body": "body_id",
+        "issued_on": "issued_on",
+        "kind": "kind",
+        "implementation": "implementation",
+    }
 
     def get_queryset(self):
         if self.action == "list":  # the list reads values(), so no relations to fetch
@@ -596,7 +991,11 @@ class ConcernViewSet(RecordViewSet):
         # per-row serializer work, links built from prefixes reversed once per request.
         everything = self.get_queryset()
         queryset = self.filter_queryset(everything)
-        if m.search_words(request.query_params.get("q", "")):
+        if search.terms(request.query_params.get("q", "")):
+            if "ordering" in request.query_params:
+                raise ValidationError(
+                    {"ordering": ["Not with q: a search lists the newest recorded first."]}
+                )
             # A common word matches a quarter of all concerns: sorting them all by date and
             # counting them took most of a search. A search lists the newest recorded first and
             # pages through its first SEARCH_LIMIT matches (see README, API).
@@ -619,7 +1018,15 @@ class ClaimViewSet(RecordViewSet):
     serializer_class = s.ClaimSerializer
     filterset_class = filters.ClaimFilter
     select = ("source",)
-    ordering = ("-stated_on", "key", "pk")
+    ordering = LIST_ORDER["claims"]
+    ordering_fields = {
+        "id": "pk",
+        "country": "country_id",
+        "stated_on": "stated_on",
+        "action_on": "action_on",
+        "kind": "kind",
+        "verification": "verification",
+    }
 
     def get_queryset(self):
         user = self.request.user
@@ -644,7 +1051,8 @@ class ReportViewSet(RecordViewSet):
     serializer_class = s.ReportSerializer
     filterset_class = filters.ReportFilter
     select = ("source",)
-    ordering = ("-observed_from", "key", "pk")
+    ordering = LIST_ORDER["reports"]
+    ordering_fields = {"id": "pk", "country": "country_id", "observed_from": "observed_from"}
 
     def get_queryset(self):
         user = self.request.user
@@ -669,6 +1077,7 @@ class AssessmentViewSet(RecordViewSet):
     select = ("source",)
     prefetch = (visible("reports", m.Report),)
     ordering = ("-assessed_on", "-pk")
+    ordering_fields = {"id": "pk", "assessed_on": "assessed_on", "verdict": "verdict"}
 
 
 class PledgeViewSet(RecordViewSet):
@@ -680,6 +1089,12 @@ class PledgeViewSet(RecordViewSet):
     select = ("source",)
     prefetch = ("themes", visible("concerns", m.Concern))
     ordering = ("country_id", "-made_on", "pk")
+    ordering_fields = {
+        "id": "pk",
+        "country": "country_id",
+        "made_on": "made_on",
+        "due_by": "due_by",
+    }
 
 
 class IndicatorViewSet(RecordViewSet):
@@ -690,6 +1105,7 @@ class IndicatorViewSet(RecordViewSet):
     filterset_class = filters.IndicatorFilter
     lookup_field = "slug"
     ordering = ("slug",)
+    ordering_fields = {"slug": "slug", "name": "name"}
 
     def get_queryset(self):
         observations = (
@@ -712,11 +1128,34 @@ class ObservationViewSet(RecordViewSet):
     filterset_class = filters.ObservationFilter
     select = ("source",)
     ordering = ("indicator_id", "country_id", "observed_on", "pk")
+    ordering_fields = {
+        "id": "pk",
+        "country": "country_id",
+        "indicator": "indicator_id",
+        "observed_on": "observed_on",
+    }
 
 
 # Comparison -----------------------------------------------------------------------------------
 
 MAX_COMPARED = 12
+
+
+def as_of_field() -> serializers.CharField:
+    """The ``as_of`` parameter of the comparison and the country page."""
+    return serializers.CharField(
+        required=False,
+        help_text="Treaty status as of this date: YYYY, YYYY-MM or YYYY-MM-DD (a year or a "
+        "month: its last day); default today.",
+    )
+
+
+def valid_as_of(value: str):
+    """``as_of`` as a date (``tracker.dates``), or the reason it is not one."""
+    try:
+        return parse_as_of(value)
+    except ValueError as exc:
+        raise serializers.ValidationError(str(exc)) from None
 
 
 class CompareQuerySerializer(serializers.Serializer):
@@ -726,11 +1165,19 @@ class CompareQuerySerializer(serializers.Serializer):
         help_text=f"ISO alpha-3 codes, comma-separated (at most {MAX_COMPARED}), e.g. KAZ,KGZ,UZB."
     )
     theme = serializers.CharField(
-        required=False, help_text="A theme slug; without it, the theme x country grid."
+        required=False,
+        help_text="A theme slug; without it (and without `newest`), the theme x country grid.",
     )
-    as_of = serializers.DateField(
-        required=False, help_text="Treaty status as of this date (YYYY-MM-DD); default today."
+    newest = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text="Only the newest N concerns and claims per country, as the compare page shows "
+        "them (its twin asks for 10); the counts by status still cover all. With it, the "
+        "columns are given for all themes too, as on the page. Default: every record.",
     )
+    as_of = as_of_field()
+    validate_as_of = staticmethod(valid_as_of)
 
     def validate_countries(self, value):
         codes = parse_country_codes(value)
@@ -755,8 +1202,16 @@ class CompareView(ApiMixin, APIView):
     """Commitments against reported practice, several countries side by side."""
 
     permission_classes = [AllowAny]  # read-only; visibility comes from the user
-    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer]
-    http_method_names = ["get", "head", "options"]
+    renderer_classes = [
+        FastJSONRenderer,
+        BrowsableAPIRenderer,
+        CompareCSVRenderer,
+        CompareXLSXRenderer,
+    ]
+    http_method_names = ["get", "head", "options"]  # rows change through seeds and the admin
+
+    def known_parameters(self) -> list[str]:
+        return [*CompareQuerySerializer().fields, "format"]
 
     @extend_schema(
         operation_id="compare",
@@ -783,18 +1238,77 @@ class CompareView(ApiMixin, APIView):
         theme = params.validated_data.get("theme")
         as_of = params.validated_data.get("as_of")
         context = {"request": request, "as_of": as_of}
-        if theme is None:
+        newest = params.validated_data.get("newest")
+        if theme is None and newest is None:
             grid = theme_grid(countries, user=request.user, as_of=as_of)
             return Response(s.GridSerializer(grid, context=context).data)
-        comparison = compare(countries, theme, user=request.user, as_of=as_of)
+        comparison = compare(
+            countries, theme, user=request.user, as_of=as_of, newest=newest, brief=False
+        )
         return Response(s.ComparisonSerializer(comparison, context=context).data)
+
+
+class CountryPageQuerySerializer(serializers.Serializer):
+    """The query string of ``/api/countries/<code>/page/``."""
+
+    as_of = as_of_field()
+    validate_as_of = staticmethod(valid_as_of)
+
+
+class CountryPageView(ApiMixin, APIView):
+    """The country page as JSON: the same selector, the same rows."""
+
+    permission_classes = [AllowAny]  # read-only; visibility comes from the user
+    renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer]
+    http_method_names = ["get", "head", "options"]
+
+    def known_parameters(self) -> list[str]:
+        return [*CountryPageQuerySerializer().fields, "format"]
+
+    @extend_schema(
+        operation_id="country_page",
+        parameters=[CountryPageQuerySerializer],
+        responses={200: OpenApiTypes.OBJECT},
+        description=(
+            "What the country page shows: treaty status as of `as_of` with the source each "
+            "rests on and other sources' statements, reservations, procedures accepted, pledges, "
+            "reporting per committee, theme by theme the newest five concerns and claims with "
+            "their totals, indicator figures and the newest 40 events. The full lists are "
+            "`/api/concerns/?country=...` and `/api/claims/?country=...`."
+        ),
+    )
+    def get(self, request, code):
+        params = CountryPageQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        as_of = params.validated_data.get("as_of")
+        try:
+            country = m.Country.objects.get(code=code.upper())
+        except m.Country.DoesNotExist:
+            raise NotFound(f"No country with the code {code}.") from None
+        page = country_page(country, user=request.user, as_of=as_of)
+        context = {"request": request, "as_of": page.as_of}
+        return Response(s.CountryPageSerializer(page, context=context).data)
 
 
 # Routes ---------------------------------------------------------------------------------------
 
 
+class RootView(ApiMixin, APIRootView):
+    """The list of endpoints: every record list, the comparison, the schema and its docs."""
+
+    permission_classes = [AllowAny]
+    schema = None  # not an endpoint of its own in the schema
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        for name in ("compare", "schema", "docs"):
+            response.data[name] = reverse(f"api:{name}", request=request)
+        return response
+
+
 class Router(DefaultRouter):
     include_format_suffixes = False  # ``?format=csv`` instead; keeps the schema simple
+    APIRootView = RootView
 
 
 router = Router()
@@ -807,6 +1321,7 @@ router.register("ratifications", RatificationViewSet, basename="ratification")
 router.register("status-snapshots", StatusSnapshotViewSet, basename="statussnapshot")
 router.register("reservations", ReservationViewSet, basename="reservation")
 router.register("reviews", ReviewViewSet, basename="review")
+router.register("reporting", ReportingStatusViewSet, basename="reportingstatus")
 router.register("concerns", ConcernViewSet, basename="concern")
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("reports", ReportViewSet, basename="report")
@@ -822,6 +1337,9 @@ class NotFoundView(ApiMixin, APIView):
     permission_classes = [AllowAny]
     schema = None  # not an endpoint
 
+    def check_parameters(self, request):
+        pass  # no endpoint here, whatever the parameters: the 404 says so
+
     def http_method_not_allowed(self, request, *args, **kwargs):
         raise NotFound(f"No API endpoint at {request.path}. The list is at /api/.")
 
@@ -830,6 +1348,7 @@ class NotFoundView(ApiMixin, APIView):
 
 urlpatterns = [
     path("compare/", CompareView.as_view(), name="compare"),
+    path("countries/<str:code>/page/", CountryPageView.as_view(), name="country-page"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,

@@ -1,7 +1,10 @@
-"""Authentication backends and the client address used to throttle logins."""
+"""Authentication backends, the API's token authentication, and the client address used to
+throttle logins and API clients."""
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
 
 
 class LoginLockoutBackend(AxesStandaloneBackend):
@@ -32,3 +35,24 @@ def client_ip(request) -> str:
         if hops:
             return hops[-1]
     return request.META.get("REMOTE_ADDR", "")
+
+
+class HashedTokenAuthentication(TokenAuthentication):
+    """DRF's ``Authorization: Token <token>``, checked against the stored digest
+    (``tracker.models.ApiToken``): the database holds no usable token. An expired token, or one
+    of an inactive user, is refused like an unknown one."""
+
+    def authenticate_credentials(self, key):
+        from django.utils import timezone
+
+        from tracker.models import ApiToken
+        from tracker.services import api_token_digest
+
+        token = ApiToken.objects.select_related("user").filter(digest=api_token_digest(key)).first()
+        if (
+            token is None
+            or not token.user.is_active
+            or (token.expires_at is not None and token.expires_at <= timezone.now())
+        ):
+            raise exceptions.AuthenticationFailed("Invalid or expired token.")
+        return (token.user, token)

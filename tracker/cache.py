@@ -8,24 +8,27 @@ makes every older page unreachable at once; they expire on their own.
 Writes that bypass signals (``bulk_create``, ``update()``, raw SQL in importers and
 ``generate_world``) call ``content_changed()`` themselves. ``RESPONSE_CACHE_SECONDS`` bounds
 how long a page can be served in any case.
+
+Only requests that carry no credentials of any kind are served from or stored in the cache
+(``carries_credentials``): the middleware runs before DRF authenticates a token, so "not logged
+in" is not enough. A response made with the visitor's CSRF token (a form that posts, the
+browsable API's script block) is for that visitor alone and is not stored: public pages carry
+no such form (the language is a link, tracker.urls).
 """
 
 import hashlib
-import re
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 
 VERSION_KEY = "tracker:content-version"
-# The language form on every page carries a CSRF token tied to the visitor's cookie: the
-# cached copy holds this marker instead, and each visitor gets their own token put back.
-CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
-CSRF_MARKER = b"__csrf_token__"
+# Longer URLs are answered but not stored: nobody bookmarks them, and each would be one more entry.
+MAX_CACHED_PATH = 512
 
 
 def content_version() -> int:
@@ -47,35 +50,59 @@ def content_changed() -> None:
 def _bump_on_edit(sender, **kwargs):
     if sender._meta.app_label == "tracker":
         content_changed()
+        # Again once the edit is committed: a page read by another server between the first
+        # bump and the commit still showed the old data, and was stored under the new version.
+        transaction.on_commit(content_changed, using=kwargs.get("using"))
 
 
 def _key(request) -> str:
-    # Language and Accept change the response (English/Russian; JSON/CSV/browsable API).
+    # Host, language and Accept change the response (English/Russian; JSON/CSV/browsable API).
     varies = "\n".join(
-        [request.get_full_path(), request.LANGUAGE_CODE, request.META.get("HTTP_ACCEPT", "")]
+        [
+            request.get_host(),
+            request.get_full_path(),
+            request.LANGUAGE_CODE,
+            request.META.get("HTTP_ACCEPT", ""),
+        ]
     )
     digest = hashlib.sha256(varies.encode()).hexdigest()
     return f"tracker:page:{content_version()}:{digest}"
 
 
+def carries_credentials(request) -> bool:
+    """True when the request says who is asking, validly or not: an ``Authorization`` header
+    (DRF's token or basic authentication, decided later, inside the view) or a session cookie.
+    Such a request is answered for that visitor alone: never from the cache, never stored."""
+    return bool(request.META.get("HTTP_AUTHORIZATION")) or (
+        settings.SESSION_COOKIE_NAME in request.COOKIES
+    )
+
+
 def _cacheable_request(request) -> bool:
     return (
         request.method in ("GET", "HEAD")
+        and not carries_credentials(request)
         and not request.user.is_authenticated
         and CookieStorage.cookie_name not in request.COOKIES  # messages waiting to be shown
+        and len(request.get_full_path()) <= MAX_CACHED_PATH
     )
 
 
 def _cacheable_response(response) -> bool:
     control = response.get("Cache-Control", "")
-    # Cookies other than the CSRF one (session, messages) belong to one visitor.
-    other_cookies = set(response.cookies) - {settings.CSRF_COOKIE_NAME}
+    # Cookies (CSRF, session, messages) belong to one visitor.
     return (
         response.status_code == 200
         and not response.streaming
-        and not other_cookies
+        and not response.cookies
         and not any(word in control for word in ("private", "no-store", "no-cache"))
     )
+
+
+def _uses_visitor_token(request) -> bool:
+    """Whether the response was made with this visitor's CSRF token (``get_token`` asks for
+    the cookie to be sent): it holds their secret, and is never stored for others."""
+    return bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))
 
 
 class AnonymousCacheMiddleware:
@@ -95,15 +122,12 @@ class AnonymousCacheMiddleware:
         stored = cache.get(key)
         if stored is not None:
             status, headers, content = stored
-            if CSRF_MARKER in content:
-                content = content.replace(CSRF_MARKER, get_token(request).encode())
             response = HttpResponse(content, status=status, headers=headers)
             response["X-Cache"] = "hit"
             return response
         response = self.get_response(request)
-        if _cacheable_response(response):
-            content = CSRF_INPUT.sub(rb"\1" + CSRF_MARKER + rb"\2", response.content)
+        if _cacheable_response(response) and not _uses_visitor_token(request):
             headers = {k: v for k, v in response.items() if k.lower() != "set-cookie"}
-            cache.set(key, (response.status_code, headers, content), seconds)
+            cache.set(key, (response.status_code, headers, response.content), seconds)
             response["X-Cache"] = "miss"
         return response

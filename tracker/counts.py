@@ -1,11 +1,14 @@
-"""Counts of concerns and claims per country (``RecordCount``), kept in step with the records.
+"""Derived data: each concern's and claim's current status, and the counts per country.
 
-Every save or delete of a concern or claim, every change of its themes and every change of its
-current status (``refresh_current_status``) recounts its country: one grouped query over that
-country's records, then its rows rewritten, in the writer's transaction. Writers that send no
-signals (the UHRI importer's SQL, ``generate_world``) call ``changed()`` themselves. Inside
-``deferred()`` (imports, seed loading) the countries are collected and each is recounted once,
-at the end.
+- ``refresh_current_status`` sets ``Concern.implementation`` and ``Claim.verification`` from
+  their assessments (the verdict of the newest published editors' assessment).
+- ``recount`` rewrites ``RecordCount``: how many concerns and claims a country has, by theme,
+  by editorial status as the public sees it (``public_condition``) and by current status.
+
+Nothing here runs by itself: the writes in ``tracker.services`` (and the bulk writers, the
+importers and ``generate_world``) call ``changed()`` for the countries whose counted records
+changed. Inside ``deferred()`` (imports, seed loading, bulk publishing) the countries are
+collected and recounted once, at the end.
 
 Pages read these rows instead of counting records: at 250,000 concerns, counting one busy
 country's concerns theme by theme took 10 ms on SQLite, and the home grid's three countries
@@ -16,79 +19,131 @@ import contextlib
 from collections.abc import Iterable
 from contextvars import ContextVar
 
-from django.apps import apps as global_apps
-from django.db import connections, router, transaction
-from django.db.models import Count
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
-from django.dispatch import receiver
+from django.db import connections, models, router, transaction
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 
 from tracker import models as m
 
-OUTCOME = {m.Concern: "implementation", m.Claim: "verification"}
-THEME_LINKS = {model.themes.through: model for model in OUTCOME}
-EVERY_COUNTRY = "*"
-_pending: ContextVar[set | None] = ContextVar("tracker_counts_pending", default=None)
+# The counted records, with the field they are counted by.
+OUTCOME: dict[type[m.Concern] | type[m.Claim], str] = {
+    m.Concern: "implementation",
+    m.Claim: "verification",
+}
+RECORD = {m.Concern: m.RecordCount.Record.CONCERN, m.Claim: m.RecordCount.Record.CLAIM}
+# Their links that move them in the counts besides their own fields (``counted_fields``).
+COUNTED_LINKS = ("themes",)
 
 
-def recount(countries: Iterable[str] | None = None, *, apps=global_apps) -> None:
-    """Rewrite the counts of ``countries`` (codes; None: every country) from the records.
-    ``apps``: a migration's model registry (migration 0007 fills the table with this)."""
-    codes = None if countries is None else sorted({c for c in countries if c})
-    if codes == []:
-        return
-    counted = apps.get_model("tracker", "RecordCount")
-    using = router.db_for_write(counted)
-    rows = []
-    for name, outcome in (("concern", "implementation"), ("claim", "verification")):
-        records = apps.get_model("tracker", name)._default_manager.using(using)
-        if codes is not None:
-            records = records.filter(country__in=codes)
+def counted_fields(model) -> tuple[str, ...]:
+    """The columns of a counted record whose change moves it in the counts: its country, its
+    editorial status and what its public status rests on (``RESTS_ON``)."""
+    names = ("country", "status", *model.RESTS_ON)
+    return tuple(model._meta.get_field(name).attname for name in names)
+
+
+def _grouped(model, countries, all_themes: bool):
+    """One grouped SELECT of a counted model: a row per country, theme (unless ``all_themes``),
+    status as the public sees it and current status, with every column named."""
+    records = model._default_manager.all()
+    if countries is not None:
+        records = records.filter(country__in=countries)
+    columns = {
+        "c_country": F("country_id"),
+        "c_theme": Value(None, output_field=models.CharField()) if all_themes else F("themes"),
+        "c_shown": Case(
+            When(m.public_condition(model), then=Value(m.Editorial.PUBLISHED)),
+            default=Value(m.Editorial.DRAFT),
+        ),
+        "c_outcome": F(OUTCOME[model]),
+    }
+    grouped = records.annotate(**columns).values(*columns)
+    return grouped.annotate(c_n=Count("pk")).order_by()
+
+
+def recount(countries: Iterable[str | None] | QuerySet | None = None) -> None:
+    """Rewrite the counts of ``countries`` (codes, or a query of codes such as the countries of
+    some records; None: every country) from the records: two statements, a DELETE and an
+    INSERT ... SELECT of the grouped counts, so no row travels through Python."""
+    if isinstance(countries, QuerySet):
+        countries = countries.order_by()
+        marks, delete_params = countries.query.sql_with_params()
+    elif countries is not None:
+        countries = sorted({c for c in countries if c})
+        if not countries:
+            return
+        marks, delete_params = ", ".join(["%s"] * len(countries)), tuple(countries)
+    using = router.db_for_write(m.RecordCount)
+    table = m.RecordCount._meta.db_table
+    delete = f"DELETE FROM {table}"
+    if countries is not None:
+        delete += f" WHERE country_id IN ({marks})"
+    selects: list[str] = []
+    params: list[str | int | None] = []
+    for model in OUTCOME:
         # Per theme (a record under each of its themes; theme None: no theme), then in all.
-        for columns, all_themes in ((("themes",), False), ((), True)):
-            grouped = records.values("country_id", "status", outcome, *columns)
-            for row in grouped.annotate(n=Count("pk")).order_by():
-                rows.append(
-                    counted(
-                        record=name,
-                        country_id=row["country_id"],
-                        theme_id=row.get("themes"),
-                        all_themes=all_themes,
-                        status=row["status"],
-                        outcome=row[outcome],
-                        n=row["n"],
-                    )
-                )
-    table = counted._meta.db_table
+        for all_themes in (False, True):
+            sql, grouped_params = _grouped(model, countries, all_themes).query.sql_with_params()
+            selects.append(
+                "SELECT %s, c_country, c_theme, %s, c_shown, c_outcome, c_n "
+                f"FROM ({sql}) grouped_{len(selects)}"
+            )
+            params += [RECORD[model].value, all_themes, *grouped_params]
     with transaction.atomic(using, savepoint=False), connections[using].cursor() as cursor:
-        # Plain SQL: a model delete would read every row first to send signals for it.
-        if codes is None:
-            cursor.execute(f"DELETE FROM {table}")
-        else:
-            marks = ", ".join(["%s"] * len(codes))
-            cursor.execute(f"DELETE FROM {table} WHERE country_id IN ({marks})", codes)
-        counted._default_manager.using(using).bulk_create(rows, batch_size=1000)
+        cursor.execute(delete, () if countries is None else delete_params)
+        cursor.execute(
+            f"INSERT INTO {table} (record, country_id, theme_id, all_themes, status, outcome, n) "
+            + " UNION ALL ".join(selects),
+            params,
+        )
 
 
-def changed(countries: Iterable[str] | None) -> None:
-    """The records of ``countries`` (None: any) changed: recount them now, or at the end of the
-    enclosing ``deferred()`` block."""
+class _Pending:
+    """The countries to recount at the end of a ``deferred()`` block: codes, and queries of
+    codes kept unevaluated (a single one becomes the recount's subquery)."""
+
+    def __init__(self):
+        self.every = False
+        self.codes: set[str] = set()
+        self.queries: list[QuerySet] = []
+
+    def __bool__(self):
+        return self.every or bool(self.codes or self.queries)
+
+    def countries(self):
+        if self.every:
+            return None
+        if not self.codes and len(self.queries) == 1:
+            return self.queries[0]
+        return self.codes.union(*self.queries)
+
+
+_pending: ContextVar[_Pending | None] = ContextVar("tracker_counts_pending", default=None)
+
+
+def changed(countries: Iterable[str | None] | QuerySet | None) -> None:
+    """The counted records of ``countries`` (codes or a query of codes; None: any) changed:
+    recount them now, or at the end of the enclosing ``deferred()`` block."""
     pending = _pending.get()
     if pending is None:
         recount(countries)
     elif countries is None:
-        pending.add(EVERY_COUNTRY)
+        pending.every = True
+    elif isinstance(countries, QuerySet):
+        pending.queries.append(countries)
     else:
-        pending.update(countries)
+        pending.codes.update(c for c in countries if c)
 
 
 @contextlib.contextmanager
 def deferred():
     """Recount each changed country once, when the block ends, unless its transaction is to be
-    rolled back (an error, a dry run). Nested blocks leave it to the outermost."""
+    rolled back (an error, a dry run). Nested blocks leave it to the outermost. Importers, the
+    seed loader and the writes of ``tracker.services`` run inside one."""
     if _pending.get() is not None:
         yield
         return
-    pending: set = set()
+    pending = _Pending()
     token = _pending.set(pending)
     try:
         yield
@@ -98,34 +153,32 @@ def deferred():
         pending
         and not transaction.get_connection(router.db_for_write(m.RecordCount)).needs_rollback
     ):
-        recount(None if EVERY_COUNTRY in pending else pending)
+        recount(pending.countries())
 
 
-@receiver(pre_save)
-def _note_country(sender, instance, **kwargs):
-    """Moved to another country, a record leaves the old one's counts too."""
-    if sender in OUTCOME and instance.pk is not None:
-        before = sender._base_manager.using(kwargs["using"]).filter(pk=instance.pk)
-        instance._country_before = before.values_list("country_id", flat=True).first()
-
-
-@receiver(post_save)
-@receiver(post_delete)
-def _record_changed(sender, instance, **kwargs):
-    if sender in OUTCOME:
-        changed({instance.country_id, getattr(instance, "_country_before", None)})
-    elif sender is m.Theme and "created" not in kwargs:  # a theme deleted: its records move
-        changed(None)
-
-
-@receiver(m2m_changed)
-def _themes_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if sender not in THEME_LINKS or not action.startswith("post_"):
-        return
-    if not reverse:
-        changed({instance.country_id})
-    elif pk_set:  # theme.concerns.add(...): the countries of those records
-        records = THEME_LINKS[sender].objects.using(kwargs["using"]).filter(pk__in=pk_set)
-        changed(set(records.values_list("country_id", flat=True)))
-    else:
-        changed(None)
+def refresh_current_status(concerns=None, claims=None) -> int:
+    """Set ``Concern.implementation`` and ``Claim.verification`` from the assessments: the
+    verdict of the newest published editors' assessment, else ``no_information`` /
+    ``unverified``. ``concerns`` and ``claims`` are ids (None: every record). Only rows whose
+    status changes are written, and only then are their countries recounted. Returns the
+    number of rows changed."""
+    written = 0
+    # ``link``: the assessment's foreign key to the record.
+    for model, link, ids, default in (
+        (m.Concern, "concern", concerns, m.Implementation.NO_INFORMATION),
+        (m.Claim, "claim", claims, m.Verification.UNVERIFIED),
+    ):
+        field = OUTCOME[model]
+        records = model._default_manager.all()
+        if ids is not None:
+            ids = {pk for pk in ids if pk is not None}
+            if not ids:
+                continue
+            records = records.filter(pk__in=ids)
+        current = Coalesce(m.latest_assessment(link), Value(default))
+        n = records.filter(~Q(**{field: current})).update(**{field: current})
+        if n:
+            written += n
+            # Their countries as a subquery of the recount: no query of its own.
+            changed(None if ids is None else records.values_list("country_id", flat=True))
+    return written

@@ -7,11 +7,11 @@ already narrowed with ``visible_to(user)``.
 """
 
 import copy
+import re
 
 import django_filters as filters
 from django import forms
-from django.db import connections
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.filters import QuerySetRequestMixin
@@ -20,47 +20,75 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from tracker import models as m
+from tracker import search
+from tracker.dates import AsOfField
 
 # Full text ------------------------------------------------------------------------------------
 
-# The fields each model searches with ``q``. Kept in one place so that it can move to a real
-# full-text index (PostgreSQL FTS, SQLite FTS5) without touching the filters or the callers.
-SEARCH_FIELDS = {
-    m.Concern: ("summary", "recommendation", "paragraph", "external_id"),
-    m.Claim: ("summary", "legal_reference"),
-    m.Report: ("summary",),
-    m.Source: ("title", "publisher", "author", "symbol"),
-    m.Country: ("name", "name_ru", "code"),
-}
 
-
-def text_search(queryset, text: str):
-    """Rows of ``queryset`` whose search fields contain every word of ``text`` (any case)."""
-    if queryset.model is m.Concern:  # a full-text index (migration 0002) serves concerns
-        return queryset.search(text)
-    fields = SEARCH_FIELDS[queryset.model]
-    for word in text.split():
-        match = Q()
-        for field in fields:
-            match |= Q(**{f"{field}__icontains": word})
-        queryset = queryset.filter(match)
-    return queryset
+def validate_search(text: str) -> None:
+    """Form validation for ``q``: a search that cannot run is a clear 400, not a slow page."""
+    try:
+        search.terms(text)
+    except search.SearchError as exc:
+        raise forms.ValidationError(str(exc), code="search") from exc
 
 
 # Fields and filters ----------------------------------------------------------------------------
 
 
-def existing_keys(model, keys: list) -> set:
-    """Which of ``keys`` are primary keys of ``model``: one query whatever the number of keys,
-    on the database the model is read from. Plain SQL: the ORM took several times as long to
-    build this query as to run it, on every filtered request."""
-    db = model.objects.db
-    quote = connections[db].ops.quote_name
-    column, table = quote(model._meta.pk.column), quote(model._meta.db_table)
-    marks = ", ".join(["%s"] * len(keys))
-    with connections[db].cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM {table} WHERE {column} IN ({marks})", keys)
-        return {row[0] for row in cursor.fetchall()}
+def existing_keys(model, keys: list, user=None) -> set:
+    """Which of ``keys`` are primary keys of ``model`` that ``user`` may see: one query. A draft
+    the user may not see is as unknown as a key that does not exist, so that a filter's answer
+    never tells one from the other."""
+    records = model._default_manager
+    if hasattr(records, "visible_to"):
+        records = records.visible_to(user)
+    return set(records.filter(pk__in=keys).values_list("pk", flat=True))
+
+
+class NamedChoices(forms.CheckboxSelectMultiple):
+    """Checkboxes with names for a comma-list filter: the page shows "Kazakhstan", "not
+    implemented", a review's symbol, never a code to type. What it sends is read back as one
+    comma list, so ``?country=KAZ,KGZ`` (the API's form) and ``?country=KAZ&country=KGZ`` (the
+    form's) mean the same. Its options come from its field (``CommaListField.named_choices``),
+    read only when the form is drawn: the API, which never draws it, runs no query for them."""
+
+    field = None  # set per form by ``FilterSet.form``
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return ",".join(v for v in values if v)
+
+    def format_value(self, value):
+        if isinstance(value, str):
+            value = value.split(",")
+        values = [str(v).strip() for v in value or [] if str(v).strip()]
+        if self.field is not None and self.field.upper:
+            values = [v.upper() for v in values]
+        return values
+
+    def optgroups(self, name, value, attrs=None):
+        if self.field is not None:
+            self.choices = self.field.named_choices(value)
+        return super().optgroups(name, value, attrs)
+
+
+def _record_label(obj) -> str:
+    """A record as a filter's option names it: a review by its symbol, a concern or claim by
+    the start of its summary, reference data by its name in the reader's language."""
+    if isinstance(obj, m.Review):
+        return f"{obj.symbol} ({obj.country_id})"
+    if isinstance(obj, m.Body):
+        return f"{obj.name} ({obj.code})" if obj.name and obj.name != obj.code else obj.code
+    if isinstance(obj, m.SdgTarget):
+        return str(obj)
+    if hasattr(obj, "summary"):
+        summary = obj.summary if len(obj.summary) <= 80 else obj.summary[:79] + "…"
+        return f"{obj.country_id}: {summary}"
+    if (get_language() or "").startswith("ru") and getattr(obj, "name_ru", ""):
+        return obj.name_ru
+    return getattr(obj, "name", str(obj))
 
 
 class CommaListField(forms.CharField):
@@ -73,9 +101,31 @@ class CommaListField(forms.CharField):
 
     def __init__(self, *, model=None, choices=None, upper=False, integers=False, noun="", **kw):
         kw.setdefault("required", False)
+        kw.setdefault("widget", NamedChoices)
         super().__init__(**kw)
         self.model, self.choices, self.upper, self.integers = model, choices, upper, integers
+        self._named = None  # named_choices, read once per form
         self.noun = noun or (model._meta.verbose_name if model else _("value"))
+
+    def named_choices(self, selected=()) -> list[tuple[str, str]]:
+        """(value, name) of every option, for ``NamedChoices``; one query for a model, none
+        for fixed choices. Records with ids (reviews, claims, concerns: thousands) list only
+        the ``selected`` ones, so that the reader sees what is chosen and can untick it. Only
+        what the user may see is offered (``visible_to``), as ``clean`` accepts only that."""
+        if self.choices is not None:
+            return [(str(v), str(label)) for v, label in self.choices]
+        if self._named is None:
+            records = self.model._default_manager.all()
+            if hasattr(records, "visible_to"):
+                records = records.visible_to(getattr(self, "user", None))
+            if self.integers:
+                ids = [int(v) for v in selected if re.fullmatch(r"[0-9]{1,18}", str(v))]
+                records = records.filter(pk__in=ids)
+            named = [(str(obj.pk), _record_label(obj)) for obj in records]
+            if self.model is m.Country:
+                named.sort(key=lambda pair: pair[1])
+            self._named = named
+        return self._named
 
     def clean(self, value):
         value = super().clean(value)
@@ -85,7 +135,8 @@ class CommaListField(forms.CharField):
         if self.upper:
             items = [v.upper() for v in items]
         if self.integers:
-            bad = [v for v in items if not v.isdigit() or len(v) > 18]
+            # ASCII digits only ("²" passes str.isdigit() and fails int()).
+            bad = [v for v in items if not re.fullmatch(r"[0-9]{1,18}", v)]
             if bad:
                 raise forms.ValidationError(
                     _("Not a whole number: %(values)s."), params={"values": ", ".join(bad)}
@@ -104,7 +155,7 @@ class CommaListField(forms.CharField):
                     },
                 )
         if self.model is not None and items:
-            found = existing_keys(self.model, items)
+            found = existing_keys(self.model, items, getattr(self, "user", None))
             unknown = [str(v) for v in items if v not in found]
             if unknown:
                 raise forms.ValidationError(
@@ -199,6 +250,19 @@ def id_filter(field_name, model, **kw):
     )
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "A date as YYYY, YYYY-MM or YYYY-MM-DD (a year or a month: its last day); "
+        "default today.",
+    }
+)
+class AsOfFilter(ShallowCopy, filters.Filter):
+    """``as_of`` read as the pages read it (``tracker.dates``): ``2010`` is the end of 2010."""
+
+    field_class = AsOfField
+
+
 class YearField(forms.IntegerField):
     """A year between 1 and 9999, so that a huge number is a 400 and not a database error."""
 
@@ -215,6 +279,14 @@ class StrictBooleanField(forms.CharField):
     """``true``/``false`` (also 1/0, yes/no); anything else is an error rather than ignored."""
 
     VALUES = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+    def __init__(self, **kw):
+        # On the page a choice of words; the API still reads 1/0, yes/no as well.
+        kw.setdefault(
+            "widget",
+            forms.Select(choices=[("", _("either")), ("true", _("yes")), ("false", _("no"))]),
+        )
+        super().__init__(**kw)
 
     def clean(self, value):
         value = super().clean(value)
@@ -239,14 +311,23 @@ class StrictBooleanFilter(ShallowCopy, filters.Filter):
 
 
 class SearchFilter(ShallowCopy, filters.CharFilter):
-    """``q``: every word must appear in one of the model's search fields (see ``text_search``)."""
+    """``q``: every word must appear in one of the model's search fields (``tracker.search``)."""
 
     def __init__(self, **kw):
-        kw.setdefault("help_text", _("Words to look for in the text (all must appear)."))
+        kw.setdefault(
+            "help_text",
+            _(
+                "Words to look for in the text (all must appear; at most %(max)d words of two "
+                "letters or more)."
+            )
+            % {"max": search.MAX_TERMS},
+        )
+        kw.setdefault("max_length", 1000)
+        kw.setdefault("validators", [validate_search])
         super().__init__(field_name="", lookup_expr="icontains", **kw)
 
     def filter(self, qs, value):
-        return text_search(qs, value) if value else qs
+        return search.matching(qs, value) if value else qs
 
 
 # FilterSets -----------------------------------------------------------------------------------
@@ -260,6 +341,34 @@ class FilterSet(filters.FilterSet):
     of an API list). The fields depend only on the filters' settings and the model, except for
     filters that pick their choices from the request (ModelChoiceFilter...), which are not
     cached. Each form still gets its own copy of the fields, as any Django form does."""
+
+    @property
+    def form(self):
+        # Id and code lists are checked against what the requesting user may see.
+        form = super().form
+        user = getattr(self.request, "user", None)
+        for field in form.fields.values():
+            if isinstance(field, CommaListField):
+                field.user = user
+                if isinstance(field.widget, NamedChoices):
+                    field.widget.field = field
+        return form
+
+    def read_choices(self) -> None:
+        """Read the options of every named-choice field now (one query per model), so that
+        drawing the form later runs none."""
+        for name, field in self.form.fields.items():
+            if isinstance(field.widget, NamedChoices):
+                field.named_choices(field.widget.format_value(self.form[name].value()))
+
+    def qs_without(self, name: str):
+        """The rows every filter but ``name`` lets through: a facet counted on them keeps its
+        other values on offer once one is chosen (switch or add a country)."""
+        queryset = self.queryset.all()
+        for param, value in self.form.cleaned_data.items():
+            if param != name:
+                queryset = self.filters[param].filter(queryset, value)
+        return queryset
 
     def get_form_class(self):
         key = (type(self), get_language())  # the labels are translated when they are built
@@ -328,10 +437,11 @@ class RatificationFilter(FilterSet):
         noun=_("instrument code"),
         help_text=_("Instrument codes, comma-separated (e.g. ICCPR,CAT)."),
     )
-    status = choice_filter("status_as_of", m.TreatyStatus.choices, _("treaty status"))
-    as_of = filters.DateFilter(
-        field_name="", method="filter_as_of", help_text=_("A date (YYYY-MM-DD); default today.")
+    # ``no_data`` matches no record: the API adds the cells without one (``RatificationViewSet``).
+    status = choice_filter(
+        "status_as_of", [*m.TreatyStatus.choices, (m.NO_DATA, _("no data"))], _("treaty status")
     )
+    as_of = AsOfFilter(field_name="", method="filter_as_of")
     action = choice_filter("action", m.Ratification.Action.choices, _("action"))
 
     class Meta:
@@ -369,6 +479,21 @@ class ReviewFilter(FilterSet):
         fields = ["country", "body", "year", "cycle"]
 
 
+class ReportingStatusFilter(FilterSet):
+    """Reporting status per state and body; ``as_of`` only sets the day ``overdue`` is judged on."""
+
+    country = country_filter()
+    body = ListFilter(field_name="body_id", model=m.Body, upper=True, noun=_("body code"))
+    as_of = AsOfFilter(field_name="", method="filter_as_of")
+
+    class Meta:
+        model = m.ReportingStatus
+        fields = ["country", "body", "as_of"]
+
+    def filter_as_of(self, queryset, name, value):
+        return queryset  # read by the serializer, not a filter on the rows
+
+
 class ConcernFilter(FilterSet):
     """Concerns; the result always carries ``implementation`` (the current assessment)."""
 
@@ -382,6 +507,25 @@ class ConcernFilter(FilterSet):
     )
     follow_up = StrictBooleanFilter(field_name="follow_up", lookup_expr="exact", required=False)
     review = id_filter("review_id", m.Review)
+    body_kind = choice_filter(
+        "body__kind", m.Body.Kind.choices, _("kind of body"), label=_("Kind of body")
+    )
+    affected = ListFilter(
+        field_name="affected_persons",
+        model=m.AffectedPerson,
+        noun=_("affected persons group"),
+        distinct=True,
+        label=_("Affected persons"),
+        help_text=_("Slugs of affected persons groups, comma-separated (e.g. children)."),
+    )
+    sdg = ListFilter(
+        field_name="sdg_targets",
+        model=m.SdgTarget,
+        noun=_("SDG target"),
+        distinct=True,
+        label=_("SDG targets"),
+        help_text=_("SDG target codes, comma-separated (e.g. 16.2,5.5)."),
+    )
     q = SearchFilter()
 
     class Meta:
@@ -389,14 +533,26 @@ class ConcernFilter(FilterSet):
         fields = [
             "country",
             "body",
+            "body_kind",
             "theme",
             "kind",
             "year",
             "implementation",
             "follow_up",
             "review",
+            "affected",
+            "sdg",
             "q",
         ]
+
+
+NO_REPORT = "none"
+REPORT_STANCES = [
+    (m.Stance.Kind.SUPPORTS.value, _("supported by a report")),
+    (m.Stance.Kind.CONTRADICTS.value, _("contradicted by a report")),
+    (m.Stance.Kind.QUALIFIES.value, _("qualified by a report")),
+    (NO_REPORT, _("no report for or against")),
+]
 
 
 class ClaimFilter(FilterSet):
@@ -406,12 +562,29 @@ class ClaimFilter(FilterSet):
     theme = theme_filter()
     kind = choice_filter("kind", m.Claim.Kind.choices, _("claim kind"))
     verification = choice_filter("verification", m.Verification.choices, _("verification status"))
+    stance = choice_filter("", REPORT_STANCES, _("stance of the reports"), method="filter_stance")
     concern = id_filter("concerns", m.Concern, distinct=True)
     q = SearchFilter()
 
     class Meta:
         model = m.Claim
-        fields = ["country", "theme", "kind", "verification", "concern", "q"]
+        fields = ["country", "theme", "kind", "verification", "stance", "concern", "q"]
+
+    def filter_stance(self, queryset, name, value):
+        """Claims on which a report the user may see takes any of the stances chosen, or
+        (``none``) on which no such report takes any: a draft report counts for no one who
+        cannot see it."""
+        stances = m.Stance.objects.filter(
+            claim_id=OuterRef("pk"),
+            report__in=m.Report.objects.visible_to(getattr(self.request, "user", None)),
+        )
+        either = Q()
+        kinds = [v for v in value if v != NO_REPORT]
+        if kinds:
+            either |= Exists(stances.filter(stance__in=kinds))
+        if NO_REPORT in value:
+            either |= ~Exists(stances)
+        return queryset.filter(either)
 
 
 class ReportFilter(FilterSet):

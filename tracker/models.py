@@ -5,17 +5,21 @@ HTML pages, the API and the admin run the same (fixed) number of queries.
 """
 
 import datetime as dt
-import re
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, models
-from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db import models
+from django.db.models import Case, F, FilteredRelation, OuterRef, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
-from django.db.models.signals import post_delete, post_save, pre_save
-from django.dispatch import receiver
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # a str or a lazy translation; typing only
 
 # Vocabularies ----------------------------------------------------------------------------------
 
@@ -64,7 +68,9 @@ def format_partial_date(value: dt.date | None, precision: str | None) -> str:
     return value.isoformat()
 
 
-def check_precision(value: dt.date | None, precision: str | None, field: str) -> dict[str, str]:
+def check_precision(
+    value: dt.date | None, precision: str | None, field: str
+) -> dict[str, "StrOrPromise"]:
     """Errors for a date whose day or month contradicts its precision (year: 1 Jan; month: 1st)."""
     if value is None:
         return {}
@@ -77,7 +83,7 @@ def check_precision(value: dt.date | None, precision: str | None, field: str) ->
     return {}
 
 
-def precision_field(verbose_name: str) -> models.CharField:
+def precision_field(verbose_name: "StrOrPromise") -> models.CharField:
     return models.CharField(
         verbose_name, max_length=5, choices=Precision.choices, blank=True, default=""
     )
@@ -96,13 +102,38 @@ def date_pair_constraint(model: str, field: str) -> models.CheckConstraint:
 # Base classes ----------------------------------------------------------------------------------
 
 
+def sees_drafts(user, model) -> bool:
+    """The one rule for drafts: a user sees the drafts of ``model`` when they are active and
+    hold its view permission (the Editors group, superusers). Being staff is not enough."""
+    opts = model._meta
+    return bool(
+        user is not None
+        and user.is_active
+        and user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+    )
+
+
+def public_condition(model) -> Q:
+    """The one rule for what the public sees: a record that is published and whose records it
+    rests on (``model.RESTS_ON``: its source, a concern's review...) are public too, so that a
+    published record never shows a draft through its links."""
+    condition = Q(status=Editorial.PUBLISHED)
+    for name in model.RESTS_ON:
+        related = model._meta.get_field(name).related_model
+        condition &= Q(**{f"{name}__isnull": True}) | Q(
+            **{f"{name}__in": related._default_manager.published().values("pk")}
+        )
+    return condition
+
+
 class EditorialQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status=Editorial.PUBLISHED)
+        """What anyone may see (``public_condition``)."""
+        return self.filter(public_condition(self.model))
 
     def visible_to(self, user):
-        """Editors (staff) see drafts too; everyone else only published records."""
-        if user is not None and user.is_active and user.is_staff:
+        """Everything for those who see drafts (``sees_drafts``), else ``published()``."""
+        if sees_drafts(user, self.model):
             return self
         return self.published()
 
@@ -131,8 +162,22 @@ class EditorialModel(models.Model):
 
     objects = EditorialQuerySet.as_manager()
 
+    # The records this one rests on: it is public only when they are (``public_condition``).
+    RESTS_ON: tuple[str, ...] = ("source",)
+
+    # The row as read (``from_db``) or last saved by ``tracker.services``; not on a new record.
+    _loaded: dict[str, Any]
+
     class Meta:
         abstract = True
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The row as read: ``tracker.services`` compares a save against it to tell whether
+        # anything counted changed, without reading the row again.
+        instance._loaded = dict(zip(field_names, values, strict=True))
+        return instance
 
     def clean(self):
         super().clean()
@@ -192,8 +237,8 @@ class Body(models.Model):
         OTHER = "other", _("other")
 
     code = models.CharField(max_length=20, primary_key=True)
-    name = models.CharField(max_length=200)
-    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
+    name = models.CharField(max_length=300)
+    name_ru = models.CharField(_("name (Russian)"), max_length=300, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     history = HistoricalRecords()
 
@@ -251,11 +296,103 @@ class Theme(models.Model):
         return self.name
 
 
+class BodyAlias(models.Model):
+    """Another name of a body, as an export writes it: ``SR Torture``, a committee's full name.
+
+    Importers find a body by its code, its name or one of these; editors add aliases in the
+    admin when an export names a body another way."""
+
+    alias = models.CharField(max_length=300, unique=True)
+    body = models.ForeignKey(Body, on_delete=models.CASCADE, related_name="aliases")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["body_id", "alias"]
+        verbose_name_plural = "body aliases"
+
+    def __str__(self):
+        return self.alias
+
+
+class CountryAlias(models.Model):
+    """Another name for a state in the UN's files: an old code (``TP``), a former or variant name
+    (``Swaziland``), mapped to the tracker's country; with no country, a state the tracker does
+    not hold (an observer such as the Holy See), whose rows an import skips."""
+
+    alias = models.CharField(max_length=200, unique=True)
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="aliases",
+        help_text=_("Leave empty for a state the tracker does not hold: its rows are skipped."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["alias"]
+        verbose_name = "country alias"
+        verbose_name_plural = "country aliases"
+
+    def __str__(self):
+        return f"{self.alias} → {self.country_id or '(not held)'}"
+
+
+class ThemeAlias(models.Model):
+    """A theme as the Universal Human Rights Index names it, and the tracker theme it counts
+    under (several UHRI themes may share one)."""
+
+    uhri_theme = models.CharField(_("UHRI theme"), max_length=300, unique=True)
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="uhri_aliases")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["theme_id", "uhri_theme"]
+        verbose_name = "theme mapping"
+        verbose_name_plural = "theme mappings"
+
+    def __str__(self):
+        return f"{self.uhri_theme} → {self.theme_id}"
+
+
+class AffectedPerson(models.Model):
+    """A group of people concerns are about, as UHRI names it (``Children``, ``Migrants``)."""
+
+    slug = models.SlugField(max_length=120, primary_key=True)
+    name = models.CharField(max_length=200, unique=True)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "affected persons group"
+        verbose_name_plural = "affected persons"
+
+    def __str__(self):
+        return self.name
+
+
+class SdgTarget(models.Model):
+    """A target of the Sustainable Development Goals (``16.2``), with its short title."""
+
+    code = models.CharField(max_length=10, primary_key=True, help_text="e.g. 16.2")
+    name = models.CharField(max_length=400, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "SDG target"
+
+    def __str__(self):
+        return f"{self.code} {self.name}".strip()
+
+
 # Provenance ------------------------------------------------------------------------------------
 
 
 class Source(models.Model):
     """A document that records cite: UN document, government statement, NGO report, press..."""
+
+    RESTS_ON: tuple[str, ...] = ()
 
     class Kind(models.TextChoices):
         UN_DOCUMENT = "un_document", _("UN document")
@@ -306,11 +443,30 @@ class Source(models.Model):
     def published_display(self) -> str:
         return format_partial_date(self.published_on, self.published_on_precision)
 
+    @property
+    def document_link(self) -> str:
+        return document_link(self.url, self.kind, self.symbol)
+
     def get_absolute_url(self):
         return reverse("tracker:source", args=[self.pk])
 
 
+def document_link(url: str, kind: str, symbol: str) -> str:
+    """Where a reader can open a source: its own address, else for a UN document with a symbol
+    the UN's document resolver (``https://undocs.org/CCPR/C/KAZ/CO/2``), else nothing."""
+    if url:
+        return url
+    if symbol and kind == Source.Kind.UN_DOCUMENT:
+        return "https://undocs.org/" + quote(symbol.strip(), safe="/()")
+    return ""
+
+
 # Commitments -----------------------------------------------------------------------------------
+
+
+# What a treaty table's cells never show of their source: the world table cites one source
+# from 3,500 cells, and its notes were read (and its timestamps converted) once for each.
+CELL_SOURCE_DEFERRED = ("source__notes", "source__created_at", "source__updated_at")
 
 
 class RatificationQuerySet(EditorialQuerySet):
@@ -336,7 +492,11 @@ class RatificationQuerySet(EditorialQuerySet):
             qs = qs.filter(country__in=countries)
         if instruments is not None:
             qs = qs.filter(instrument__in=instruments)
-        return qs.select_related("source").order_by("country_id", "instrument__position")
+        return (
+            qs.select_related("source")
+            .defer(*CELL_SOURCE_DEFERRED)
+            .order_by("country_id", "instrument__position")
+        )
 
 
 class Ratification(EditorialModel):
@@ -346,6 +506,9 @@ class Ratification(EditorialModel):
         RATIFICATION = "ratification", _("ratification")
         ACCESSION = "accession", _("accession")
         SUCCESSION = "succession", _("succession")
+
+    # Set by ``with_status_as_of()`` (and ``treaty_cells``): party / signatory / none on a date.
+    status_as_of: str
 
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="ratifications")
     instrument = models.ForeignKey(
@@ -362,7 +525,7 @@ class Ratification(EditorialModel):
     domestic_act = models.CharField(max_length=300, blank=True)
     history = HistoricalRecords()
 
-    objects = RatificationQuerySet.as_manager()
+    objects: ClassVar = RatificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["country_id", "instrument__position"]
@@ -398,7 +561,7 @@ class Ratification(EditorialModel):
 
     def clean(self):
         super().clean()
-        errors = {}
+        errors: dict[str, StrOrPromise] = {}
         errors |= check_precision(
             self.signature_date, self.signature_date_precision, "signature_date"
         )
@@ -426,6 +589,80 @@ class Ratification(EditorialModel):
         return format_partial_date(self.action_date, self.action_date_precision)
 
 
+# Where the tracker holds nothing for a state and a treaty: neither a record nor a source's
+# statement. Not a treaty status (nothing says "no action"), so not among TreatyStatus.
+NO_DATA = "no_data"
+
+
+class StatusSnapshotQuerySet(EditorialQuerySet):
+    def for_matrix(self, countries=None, instruments=None):
+        """Snapshots behind the cells of a treaty table, each with its source."""
+        qs = self
+        if countries is not None:
+            qs = qs.filter(country__in=countries)
+        if instruments is not None:
+            qs = qs.filter(instrument__in=instruments)
+        return (
+            qs.select_related("source")
+            .defer(*CELL_SOURCE_DEFERRED)
+            .order_by("country_id", "instrument_id", "-as_of")
+        )
+
+
+class SnapshotStatus:
+    """A cell's treaty status read from a source's dated statement (a ``StatusSnapshot``), where
+    the tracker holds no record of the state's own action. Reads like a ratification where the
+    treaty tables need it (``status_as_of``, ``action_date``, ``source``)."""
+
+    signature_date = None
+
+    def __init__(self, snapshot: "StatusSnapshot", status: str):
+        self.snapshot = snapshot
+        self.status_as_of = status
+        self.source = snapshot.source
+        self.status = snapshot.status
+        year = snapshot.reported_year
+        self.action_date = dt.date(year, 1, 1) if year and status == TreatyStatus.PARTY else None
+
+
+def snapshot_statuses(snapshots, day: dt.date) -> dict[tuple[str, str], SnapshotStatus]:
+    """Per (country, instrument), the status that the snapshots say held on ``day``.
+
+    The newest statement valid on ``day`` counts. Before the first one, only what it implies:
+    no action then means none before; a party with its year was none before that year. A
+    signatory (no date of signature) or a party without a year says nothing about earlier
+    days, so such a cell is left out (no data).
+    """
+    by_cell: dict[tuple[str, str], list] = {}
+    for snapshot in snapshots:
+        by_cell.setdefault((snapshot.country_id, snapshot.instrument_id), []).append(snapshot)
+    statuses = {}
+    for cell, items in by_cell.items():
+        items.sort(key=lambda s: s.as_of, reverse=True)
+        valid = next((s for s in items if s.as_of <= day), None)
+        if valid is not None:
+            statuses[cell] = SnapshotStatus(valid, valid.reported_status)
+            continue
+        first = items[-1]
+        if first.reported_status == TreatyStatus.NONE:
+            statuses[cell] = SnapshotStatus(first, TreatyStatus.NONE)
+        elif first.reported_status == TreatyStatus.PARTY and first.reported_year:
+            party = dt.date(first.reported_year, 1, 1) <= day
+            statuses[cell] = SnapshotStatus(
+                first, TreatyStatus.PARTY if party else TreatyStatus.NONE
+            )
+    return statuses
+
+
+def treaty_cells(ratifications, snapshots, day: dt.date | None = None) -> dict:
+    """Per (country, instrument): the ratification record (status as of ``day``, from
+    ``for_matrix``) or, where there is none, the snapshots' ``SnapshotStatus``. A cell missing
+    from the result is one the tracker holds nothing on: "no data"."""
+    cells: dict = snapshot_statuses(snapshots, day or dt.date.today())
+    cells.update({(r.country_id, r.instrument_id): r for r in ratifications})
+    return cells
+
+
 class StatusSnapshot(EditorialModel):
     """What one source said a treaty's status was for a state at a date (e.g. a 2021 table).
 
@@ -445,6 +682,8 @@ class StatusSnapshot(EditorialModel):
     note = models.CharField(max_length=300, blank=True)
     history = HistoricalRecords()
 
+    objects: ClassVar = StatusSnapshotQuerySet.as_manager()
+
     class Meta:
         ordering = ["country_id", "instrument__position", "-as_of"]
         constraints = [
@@ -457,6 +696,8 @@ class StatusSnapshot(EditorialModel):
 
 class Reservation(EditorialModel):
     """A reservation, declaration, objection, or acceptance of a complaint/inquiry procedure."""
+
+    RESTS_ON = ("source", "ratification")
 
     class Kind(models.TextChoices):
         RESERVATION = "reservation", _("reservation")
@@ -523,7 +764,7 @@ class Pledge(EditorialModel):
     )
     target_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     target_unit = models.CharField(max_length=40, blank=True)
-    concerns = models.ManyToManyField("Concern", blank=True, related_name="pledges")
+    concerns = models.ManyToManyField("tracker.Concern", blank=True, related_name="pledges")
     history = HistoricalRecords(m2m_fields=[themes, concerns])
 
     class Meta:
@@ -574,65 +815,153 @@ class Review(EditorialModel):
             raise ValidationError(errors)
 
 
+def period_end(value: dt.date, precision: str) -> dt.date:
+    """The last day a partial date can mean: 31 December for a year, the month's last day."""
+    if precision == Precision.YEAR:
+        return dt.date(value.year, 12, 31)
+    if precision == Precision.MONTH:
+        following = dt.date(value.year + value.month // 12, value.month % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
+    return value
+
+
+class ReportingStatus(EditorialModel):
+    """Where a state stands in reporting to one treaty body, as the UN treaty body database
+    shows it: the last report submitted, the next one due and the review scheduled.
+
+    Whether the next report is overdue is not stored: it depends on the day asked about
+    (``overdue_on``).
+    """
+
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="reporting")
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="reporting")
+    last_report_symbol = models.CharField(max_length=100, blank=True, help_text="e.g. CCPR/C/KAZ/3")
+    last_report_submitted_on = models.DateField(null=True, blank=True)
+    last_report_submitted_on_precision = precision_field(_("submission date precision"))
+    next_report_due_on = models.DateField(null=True, blank=True)
+    next_report_due_on_precision = precision_field(_("due date precision"))
+    scheduled_review = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_("The review the body has scheduled, e.g. 148th session, March 2027."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reporting status")
+        verbose_name_plural = _("reporting statuses")
+        ordering = ["country_id", "body_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "body"], name="reporting_country_body"),
+            date_pair_constraint("reporting", "last_report_submitted_on"),
+            date_pair_constraint("reporting", "next_report_due_on"),
+        ]
+
+    def __str__(self):
+        return f"{self.country_id} {self.body_id}"
+
+    def clean(self):
+        super().clean()
+        errors = check_precision(
+            self.last_report_submitted_on,
+            self.last_report_submitted_on_precision,
+            "last_report_submitted_on",
+        )
+        errors |= check_precision(
+            self.next_report_due_on, self.next_report_due_on_precision, "next_report_due_on"
+        )
+        if errors:
+            raise ValidationError(errors)
+
+    def overdue_on(self, day: dt.date) -> bool | None:
+        """Whether the next report is overdue on ``day``: the whole period it is due in (the
+        day, month or year) has passed. None when no due date is recorded."""
+        if self.next_report_due_on is None:
+            return None
+        return day > period_end(self.next_report_due_on, self.next_report_due_on_precision)
+
+    @property
+    def last_report_display(self) -> str:
+        return format_partial_date(
+            self.last_report_submitted_on, self.last_report_submitted_on_precision
+        )
+
+    @property
+    def next_due_display(self) -> str:
+        return format_partial_date(self.next_report_due_on, self.next_report_due_on_precision)
+
+
+# The committees states report to, in the order the UN treaty body database lists them.
+REPORTING_BODIES = ("CCPR", "CESCR", "CAT", "CEDAW", "CERD", "CRC", "CRPD", "CED", "CMW")
+# The country page lists their reviews too, with the Subcommittee's visits and the UPR's cycles.
+REVIEW_BODIES = (*REPORTING_BODIES, "SPT", "UPR")
+
+
+def reporting_for_country(country, user=None) -> list[tuple[Body, ReportingStatus | None]]:
+    """The country page's reporting section: each body of ``REVIEW_BODIES`` with the
+    country's reporting status for it (None where none is recorded or visible), and on the body
+    its latest visible review of the country as ``latest_review`` (a Review, or None). One query:
+    the committees with their status row, if any, joined in and the latest review's symbol and
+    date as subqueries."""
+    staff = user is not None and user.is_active and user.is_staff
+    condition = Q(reporting__country=country)
+    if not staff:
+        condition &= Q(reporting__status=Editorial.PUBLISHED)
+    reviews = Review.objects.all() if staff else Review.objects.published()
+    latest = reviews.filter(country=country, body=OuterRef("code")).order_by(
+        F("adopted_on").desc(nulls_last=True), "-pk"
+    )
+    names = [f.attname for f in ReportingStatus._meta.concrete_fields]
+    review_fields = ("symbol", "adopted_on", "adopted_on_precision")
+    bodies = (
+        Body.objects.filter(code__in=REVIEW_BODIES)
+        .annotate(row=FilteredRelation("reporting", condition=condition))
+        .annotate(
+            **{f"row_{name}": F(f"row__{name}") for name in names},
+            row_source_title=F("row__source__title"),
+            **{f"review_{name}": Subquery(latest.values(name)[:1]) for name in review_fields},
+        )
+    )
+    result: list[tuple[Body, ReportingStatus | None]] = []
+    body: Any  # a Body with the annotations above, whose names are made at run time
+    for body in sorted(bodies, key=lambda b: REVIEW_BODIES.index(b.code)):
+        row = None
+        if body.row_id is not None:
+            row = ReportingStatus(**{name: getattr(body, f"row_{name}") for name in names})
+            if row.source_id is not None:
+                row.source = Source(pk=row.source_id, title=body.row_source_title)
+        body.latest_review = None
+        if body.review_symbol:
+            body.latest_review = Review(
+                **{name: getattr(body, f"review_{name}") for name in review_fields}
+            )
+        result.append((body, row))
+    return result
+
+
 def latest_assessment(field: str):
-    """Subquery: the verdict of the newest published editors' assessment of the outer row."""
+    """Subquery: the verdict of the newest public editors' assessment of the outer row (one
+    citing a draft source is not public, so its verdict is not shown either)."""
     return Subquery(
         Assessment.objects.filter(
-            **{field: OuterRef("pk")}, assessor=Assessment.Assessor.EDITOR, status="published"
+            Q(source__isnull=True) | Q(source__in=Source.objects.published().values("pk")),
+            **{field: OuterRef("pk")},
+            assessor=Assessment.Assessor.EDITOR,
+            status="published",
         )
         .order_by("-assessed_on", "-pk")
         .values("verdict")[:1]
     )
 
 
-def search_words(text: str) -> list[str]:
-    """The words of a search, as ``ConcernQuerySet.search`` uses them: punctuation and search
-    operators dropped. No words, no search."""
-    return re.findall(r"\w+", text)
-
-
 CONCERN_FTS = "tracker_concern_fts"  # SQLite's FTS5 index of concerns (migration 0002)
 
 
 class ConcernQuerySet(EditorialQuerySet):
-    def search(self, text: str):
-        """Concerns whose summary or recommendation holds every word of ``text`` (or a word
-        starting with it), through a full-text index: FTS5 on SQLite (migration 0002), a GIN
-        index on a stored ``tsvector`` column on PostgreSQL (migration 0005). Punctuation and
-        search operators in ``text`` are ignored.
-        """
-        words = search_words(text)
-        if not words:
-            return self
-        vendor = connections[self.db].vendor
-        table = self.model._meta.db_table
-        if vendor == "sqlite":
-            match = " ".join(f'"{word}"*' for word in words)
-            if CONCERN_FTS not in self.query.extra_tables:
-                # A join, not ``id IN (matches)``: SQLite can then walk the matches in the
-                # index's own rowid order and stop at a LIMIT (see ``newest_first``) instead of
-                # collecting every match first.
-                return self.extra(
-                    tables=[CONCERN_FTS],
-                    where=[f"{CONCERN_FTS}.rowid = {table}.id", f"{CONCERN_FTS} MATCH %s"],
-                    params=[match],
-                )
-            sql = f"{table}.id IN (SELECT rowid FROM {CONCERN_FTS} WHERE {CONCERN_FTS} MATCH %s)"
-        elif vendor == "postgresql":
-            match = " & ".join(f"{word}:*" for word in words)
-            # The stored column: a match checked row by row reads the vector, where the
-            # expression had to parse the text again (1.2 s instead of 20 s for a whole scan).
-            sql = f"{table}.search_vector @@ to_tsquery('simple', %s)"
-        else:
-            query = self
-            for word in words:
-                query = query.filter(Q(summary__icontains=word) | Q(recommendation__icontains=word))
-            return query
-        return self.filter(RawSQL(sql, [match], output_field=models.BooleanField()))
-
     def newest_first(self):
-        """Newest recorded first (descending id). After ``search()`` on SQLite this is the
-        full-text index's own order, so the first matches come without sorting all of them."""
+        """Newest recorded first (descending id). After a search (``tracker.search``) on SQLite
+        this is the full-text index's own order, so the first matches come without sorting all
+        of them."""
         if CONCERN_FTS in self.query.extra_tables:
             return self.order_by(RawSQL(f"{CONCERN_FTS}.rowid", ()).desc())
         return self.order_by("-pk")
@@ -650,6 +979,9 @@ class ConcernQuerySet(EditorialQuerySet):
 
 class Concern(EditorialModel):
     """One paragraph of a review: a concern, a recommendation or a positive aspect."""
+
+    RESTS_ON = ("source", "review")
+    SELF_PREVIOUS = _("A concern cannot be listed as an earlier version of itself.")
 
     class Kind(models.TextChoices):
         CONCERN = "concern", _("concern")
@@ -693,9 +1025,16 @@ class Concern(EditorialModel):
         Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     position = models.CharField(max_length=17, choices=Position.choices, blank=True)
+    upr_session = models.CharField(_("UPR session"), max_length=40, blank=True)
+    affected_persons = models.ManyToManyField(AffectedPerson, blank=True, related_name="concerns")
+    sdg_targets = models.ManyToManyField(SdgTarget, blank=True, related_name="concerns")
+    published_on_uhri = models.DateField(
+        _("published in the UHRI"), null=True, blank=True, help_text=_("When the index added it.")
+    )
     # The verdict of the newest published editors' assessment, kept by
-    # ``refresh_current_status``: pages count concerns by it with a GROUP BY on an index
-    # instead of a subquery per concern. Derived, so not in the history.
+    # ``counts.refresh_current_status`` (called by ``services.assessment_save``): pages count
+    # concerns by it with a GROUP BY on an index instead of a subquery per concern. Derived,
+    # so not in the history.
     implementation = models.CharField(
         max_length=21,
         choices=Implementation.choices,
@@ -703,9 +1042,11 @@ class Concern(EditorialModel):
         db_default=Implementation.NO_INFORMATION,
         editable=False,
     )
-    history = HistoricalRecords(m2m_fields=[themes], excluded_fields=["implementation"])
+    history = HistoricalRecords(
+        m2m_fields=[themes, affected_persons, sdg_targets], excluded_fields=["implementation"]
+    )
 
-    objects = ConcernQuerySet.as_manager()
+    objects: ClassVar = ConcernQuerySet.as_manager()
 
     class Meta:
         ordering = ["-issued_on", "key"]
@@ -722,9 +1063,10 @@ class Concern(EditorialModel):
     def clean(self):
         super().clean()
         errors = check_precision(self.issued_on, self.issued_on_precision, "issued_on")
-        if self.review_id and self.review.country_id != self.country_id:
+        review = self.review if self.review_id else None
+        if review is not None and review.country_id != self.country_id:
             errors["review"] = _("The review is of another country.")
-        if self.review_id and self.review.body_id != self.body_id:
+        if review is not None and review.body_id != self.body_id:
             errors["review"] = _("The review is by another body.")
         if errors:
             raise ValidationError(errors)
@@ -778,7 +1120,7 @@ class Claim(EditorialModel):
     )
     history = HistoricalRecords(m2m_fields=[themes, concerns], excluded_fields=["verification"])
 
-    objects = ClaimQuerySet.as_manager()
+    objects: ClassVar = ClaimQuerySet.as_manager()
 
     class Meta:
         ordering = ["-stated_on", "key"]
@@ -789,7 +1131,7 @@ class Claim(EditorialModel):
             models.Index(
                 F("country"),
                 F("status"),
-                models.functions.Coalesce("action_on", "stated_on"),
+                Coalesce("action_on", "stated_on"),
                 name="claim_country_day",
             ),
         ]
@@ -820,7 +1162,9 @@ class Report(EditorialModel):
     observed_to = models.DateField(null=True, blank=True)
     observed_to_precision = precision_field(_("end precision"))
     concerns = models.ManyToManyField(Concern, blank=True, related_name="reports")
-    claims = models.ManyToManyField(Claim, through="Stance", blank=True, related_name="reports")
+    claims = models.ManyToManyField(
+        Claim, through="tracker.Stance", blank=True, related_name="reports"
+    )
     history = HistoricalRecords(m2m_fields=[themes, concerns])
 
     class Meta:
@@ -880,6 +1224,8 @@ class Assessment(EditorialModel):
     Assessments are history: the newest published editors' assessment is the current one.
     """
 
+    RESTS_ON = ("source", "concern", "claim")
+
     class Assessor(models.TextChoices):
         EDITOR = "editor", _("tracker editors")
         TREATY_BODY = "treaty_body", _("treaty body follow-up")
@@ -927,47 +1273,6 @@ class Assessment(EditorialModel):
         ]
 
 
-def refresh_current_status(concerns=None, claims=None) -> None:
-    """Set ``Concern.implementation`` and ``Claim.verification`` from the assessments: the
-    verdict of the newest published editors' assessment, else ``no_information`` /
-    ``unverified``. ``concerns`` and ``claims`` are ids (None: every record). Run on every save
-    or delete of an assessment (signals below); writers that bypass signals call it themselves.
-    """
-    from tracker import counts  # it reads these models
-
-    for model, ids, field, default in (
-        (Concern, concerns, "implementation", Implementation.NO_INFORMATION),
-        (Claim, claims, "verification", Verification.UNVERIFIED),
-    ):
-        records = model.objects.all()
-        if ids is not None:
-            ids = {pk for pk in ids if pk is not None}
-            if not ids:
-                continue
-            records = records.filter(pk__in=ids)
-        latest = latest_assessment(model._meta.model_name)
-        records.update(**{field: models.functions.Coalesce(latest, Value(default))})
-        # The counts by status change with it (an update() sends no signals).
-        counts.changed(None if ids is None else set(records.values_list("country_id", flat=True)))
-
-
-@receiver(pre_save, sender=Assessment)
-def _note_assessed_record(sender, instance, **kwargs):
-    """Remember what an edited assessment judged before: moved to another record, the old
-    one's status changes too."""
-    before = Assessment.objects.filter(pk=instance.pk).values_list("concern_id", "claim_id")
-    instance._assessed_before = before.first() if instance.pk else None
-
-
-@receiver(post_save, sender=Assessment)
-@receiver(post_delete, sender=Assessment)
-def _assessment_changed(sender, instance, **kwargs):
-    concern_before, claim_before = getattr(instance, "_assessed_before", None) or (None, None)
-    refresh_current_status(
-        concerns={instance.concern_id, concern_before}, claims={instance.claim_id, claim_before}
-    )
-
-
 class Observation(EditorialModel):
     """One value of an indicator for a country at a date."""
 
@@ -999,9 +1304,9 @@ class Observation(EditorialModel):
 class RecordCount(models.Model):
     """How many concerns (or claims) a country has, by editorial status and current status
     (implementation or verification), theme by theme and in all. Derived data, never edited:
-    ``tracker.counts`` rewrites a country's rows after every change to its records, so the home
-    grid, the compare page and the country page read a few rows instead of counting thousands
-    of records on every request.
+    ``tracker.counts`` rewrites a country's rows when the writes of ``tracker.services`` change
+    what is counted of its records, so the home grid, the compare page and the country page
+    read a few rows instead of counting thousands of records on every request.
 
     ``theme`` with ``all_themes`` false: the records tagged with that theme (None: those with no
     theme). ``all_themes`` true (``theme`` None): every record once, however many themes it has.
@@ -1024,3 +1329,28 @@ class RecordCount(models.Model):
 
     def __str__(self):
         return f"{self.record} {self.country_id} {self.theme_id} {self.status} {self.outcome}"
+
+
+class ApiToken(models.Model):
+    """An API token, kept as its SHA-256 digest only: a copy of the database or a backup holds
+    nothing a client could send. The token itself is shown once, when it is made
+    (``services.api_token_create``, ``manage.py create_token``)."""
+
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(
+        max_length=100, blank=True, help_text=_("What the token is for, e.g. a notebook's name.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("After this moment the token is refused.")
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.user} {self.name or self.digest[:8]}"

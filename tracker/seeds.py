@@ -22,15 +22,23 @@ SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 # Load order: a kind only refers to kinds above it.
 KINDS: list[tuple[str, type[models.Model], tuple[str, ...]]] = [
     ("countries", m.Country, ("code",)),
+    ("country_aliases", m.CountryAlias, ("alias",)),
     ("bodies", m.Body, ("code",)),
+    ("body_aliases", m.BodyAlias, ("alias",)),
     ("instruments", m.Instrument, ("code",)),
     ("themes", m.Theme, ("slug",)),
+    ("theme_aliases", m.ThemeAlias, ("uhri_theme",)),
+    # Filled by UHRI imports rather than curated, but kinds all the same: exports carry them, so
+    # that an export re-imports to an identical database.
+    ("affected_persons", m.AffectedPerson, ("slug",)),
+    ("sdg_targets", m.SdgTarget, ("code",)),
     ("indicators", m.Indicator, ("slug",)),
     ("sources", m.Source, ("key",)),
     ("ratifications", m.Ratification, ("key",)),
     ("snapshots", m.StatusSnapshot, ("key",)),
     ("reservations", m.Reservation, ("key",)),
     ("reviews", m.Review, ("key",)),
+    ("reporting", m.ReportingStatus, ("key",)),
     ("concerns", m.Concern, ("key",)),
     ("pledges", m.Pledge, ("key",)),
     ("claims", m.Claim, ("key",)),
@@ -77,7 +85,12 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     """Rows of a CSV or YAML seed file as dictionaries of strings (None and "" mean empty)."""
     if path.suffix == ".csv":
         with path.open(newline="", encoding="utf-8") as handle:
-            return list(csv.DictReader(handle))
+            # A line whose first cell starts with "#" is a comment for the file's readers.
+            return [
+                row
+                for row in csv.DictReader(handle)
+                if not (row.get(next(iter(row), ""), "") or "").lstrip().startswith("#")
+            ]
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     rows = []
     for item in data:
@@ -91,10 +104,18 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 
 def seed_files(directory: Path = SEEDS_DIR):
-    """(kind, model, natural key fields, path) for each seed file present, in load order."""
+    """(kind, model, natural key fields, path) for each seed file present, in load order.
+
+    A kind is read from ``<kind>.csv`` and ``<kind>.yaml``, then from the files of a folder
+    ``<kind>/`` in name order, so that a large or separately curated set (the world's treaty
+    status, one country's reviews) can live in a file of its own.
+    """
     for kind, model, natural_key in KINDS:
-        for suffix in (".csv", ".yaml"):
-            path = directory / f"{kind}{suffix}"
+        paths = [directory / f"{kind}{suffix}" for suffix in (".csv", ".yaml")]
+        folder = directory / kind
+        if folder.is_dir():
+            paths += sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".yaml"))
+        for path in paths:
             if path.exists():
                 yield kind, model, natural_key, path
 

@@ -150,6 +150,9 @@ class RecordSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(django_errors(exc)) from exc
         return attrs
 
+    def save(self, **kwargs):
+        raise NotImplementedError("The API writes through tracker.services (RecordViewSet._save).")
+
 
 @extend_schema_field({"type": "string", "description": "The document's own address, or empty."})
 class DocumentURLField(serializers.URLField):
@@ -160,18 +163,28 @@ class DocumentURLField(serializers.URLField):
         super().__init__(source="url", required=False, allow_blank=True, **kwargs)
 
 
+DOCUMENT_LINK_HELP = (
+    "Where to read the document: its own address, else for a UN document with a symbol "
+    "https://undocs.org/<symbol>; empty when neither is known."
+)
+
+
 class SourceBriefSerializer(serializers.ModelSerializer):
-    """The source a record cites, with links to it in the API, on the site and at its publisher."""
+    """The source a record cites, with links to it in the API, on the site and at its publisher.
+
+    Without the source's ``key``: source keys are the seeds' handles for how the data was put
+    together (seed document numbers), not something readers use; ``id`` and ``url`` name it."""
 
     url = self_link("source")
     page_url = PageLinkField()
-    document_url = DocumentURLField(read_only=True)
+    document_url = serializers.CharField(
+        source="document_link", read_only=True, help_text=DOCUMENT_LINK_HELP
+    )
 
     class Meta:
         model = m.Source
         fields = [
             "id",
-            "key",
             "title",
             "kind",
             "publisher",
@@ -267,8 +280,12 @@ class ThemeBriefSerializer(RecordSerializer):
 
 
 class SourceSerializer(RecordSerializer):
+    """A source. ``key`` and ``seed_file`` are written (editors create sources with them) but
+    not shown: they say how the curated data was put together, which readers need not see.
+    ``document_url`` reads as the address to open the document at (see DOCUMENT_LINK_HELP)."""
+
     url = self_link("source")
-    document_url = DocumentURLField()
+    document_url = DocumentURLField(help_text=DOCUMENT_LINK_HELP)
 
     class Meta:
         model = m.Source
@@ -292,6 +309,12 @@ class SourceSerializer(RecordSerializer):
             "url",
             "page_url",
         ]
+        extra_kwargs = {"key": {"write_only": True}, "seed_file": {"write_only": True}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["document_url"] = instance.document_link
+        return data
 
 
 # Commitments ----------------------------------------------------------------------------------
@@ -395,6 +418,31 @@ class ReviewSerializer(SourcedSerializer):
         fields = "__all__"
 
 
+class ReportingStatusSerializer(SourcedSerializer):
+    """A state's reporting to one body. ``overdue`` is derived from ``next_report_due_on`` as of
+    ``as_of`` (default today): true once the whole day, month or year it is due in has passed,
+    null when no due date is recorded."""
+
+    url = self_link("reportingstatus")
+    overdue = serializers.SerializerMethodField()
+    as_of = serializers.SerializerMethodField()
+
+    class Meta:
+        model = m.ReportingStatus
+        fields = "__all__"
+
+    def _as_of(self) -> dt.date:
+        return self.context.get("as_of") or timezone.localdate()
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_overdue(self, obj) -> bool | None:
+        return obj.overdue_on(self._as_of())
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_as_of(self, obj) -> str:
+        return self._as_of().isoformat()
+
+
 class ConcernSerializer(SourcedSerializer):
     """A concern with ``implementation``: the verdict of the latest editors' assessment."""
 
@@ -403,7 +451,14 @@ class ConcernSerializer(SourcedSerializer):
 
     class Meta:
         model = m.Concern
-        fields = "__all__"
+        # Affected persons and SDG targets are filters of the list (``affected``, ``sdg``); as
+        # fields of each row they would cost the list a query each (``concern_links``).
+        exclude = ["affected_persons", "sdg_targets"]
+
+    def validate_previous(self, value):
+        if self.instance is not None and any(c.pk == self.instance.pk for c in value):
+            raise serializers.ValidationError(m.Concern.SELF_PREVIOUS)
+        return value
 
 
 # Lean list rows -------------------------------------------------------------------------------
@@ -414,7 +469,6 @@ class ConcernSerializer(SourcedSerializer):
 # ConcernSerializer. A field added to the model must be added here too; that test says so.
 
 SOURCE_BRIEF_COLUMNS = (
-    "source__key",
     "source__title",
     "source__kind",
     "source__publisher",
@@ -441,6 +495,8 @@ CONCERN_LIST_COLUMNS = (
     "follow_up",
     "external_id",
     "position",
+    "upr_session",
+    "published_on_uhri",
     "source_id",
     "review_id",
     "body_id",
@@ -498,14 +554,15 @@ class ConcernRows:
             return None
         return {
             "id": pk,
-            "key": row["source__key"],
             "title": row["source__title"],
             "kind": row["source__kind"],
             "publisher": row["source__publisher"],
             "published_on": _date(row["source__published_on"]),
             "published_on_precision": row["source__published_on_precision"],
             "symbol": row["source__symbol"],
-            "document_url": row["source__url"],
+            "document_url": m.document_link(
+                row["source__url"], row["source__kind"], row["source__symbol"]
+            ),
             "url": self.source_url(pk),
             "page_url": self.source_page_url(pk),
         }
@@ -536,6 +593,8 @@ class ConcernRows:
                     "follow_up": row["follow_up"],
                     "external_id": row["external_id"],
                     "position": row["position"],
+                    "upr_session": row["upr_session"],
+                    "published_on_uhri": _date(row["published_on_uhri"]),
                     "source": source_id,
                     "review": row["review_id"],
                     "body": row["body_id"],
@@ -659,7 +718,7 @@ class IndicatorSerializer(RecordSerializer):
 class CompareConcernSerializer(ConcernSerializer):
     class Meta:
         model = m.Concern
-        exclude = ["previous"]
+        exclude = ["previous", *ConcernSerializer.Meta.exclude]
 
 
 class CompareClaimSerializer(ClaimSerializer):
@@ -674,18 +733,25 @@ class ComparePledgeSerializer(PledgeSerializer):
         exclude = ["themes", "concerns"]
 
 
+TREATY_CELL_STATUSES = [*m.TreatyStatus.choices, (m.NO_DATA, "no data")]
+
+
 class CompareRatificationSerializer(serializers.BaseSerializer):
-    """An (instrument, ratification or None) pair of a comparison column."""
+    """An (instrument, cell) pair of a comparison column: the ratification record, else the
+    dated statement of a source (a status snapshot) it rests on, else ``no_data``."""
 
     def to_representation(self, pair):
-        instrument, ratification = pair
+        instrument, cell = pair
+        record = cell if isinstance(cell, m.Ratification) else None
+        snapshot = cell.snapshot if isinstance(cell, m.SnapshotStatus) else None
         return {
             "instrument": instrument.code,
-            "status": ratification.status_as_of if ratification else m.TreatyStatus.NONE,
-            "ratification": CompareRatificationRecordSerializer(
-                ratification, context=self.context
-            ).data
-            if ratification
+            "status": cell.status_as_of if cell is not None else m.NO_DATA,
+            "ratification": CompareRatificationRecordSerializer(record, context=self.context).data
+            if record
+            else None,
+            "snapshot": StatusSnapshotSerializer(snapshot, context=self.context).data
+            if snapshot
             else None,
         }
 
@@ -701,8 +767,16 @@ class _CompareRatificationSchema(serializers.Serializer):
     """Schema only: what CompareRatificationSerializer writes out."""
 
     instrument = serializers.CharField()
-    status = serializers.ChoiceField(choices=m.TreatyStatus.choices)
+    status = serializers.ChoiceField(
+        choices=TREATY_CELL_STATUSES,
+        help_text="The treaty status as of as_of: from the ratification record if there is one, "
+        "else from a source's dated statement (snapshot); no_data where the tracker holds "
+        "neither.",
+    )
     ratification = CompareRatificationRecordSerializer(allow_null=True)
+    snapshot = StatusSnapshotSerializer(
+        allow_null=True, help_text="The dated statement the status rests on, without a record."
+    )
 
 
 class CompareColumnSerializer(serializers.Serializer):
@@ -726,7 +800,7 @@ class CompareColumnSerializer(serializers.Serializer):
 class ComparisonSerializer(serializers.Serializer):
     """Countries side by side on one theme (``/api/compare/?countries=...&theme=...``)."""
 
-    theme = ThemeBriefSerializer()
+    theme = ThemeBriefSerializer(allow_null=True)
     as_of = serializers.DateField()
     instruments = InstrumentSerializer(many=True)
     columns = CompareColumnSerializer(many=True)
@@ -788,3 +862,122 @@ class GridSerializer(serializers.Serializer):
     @extend_schema_field({"type": "array", "items": {"type": "string"}})
     def get_countries(self, grid):
         return [c.code for c in grid.countries]
+
+
+# The country page's twin ---------------------------------------------------------------------
+
+
+class CountryPageSerializer(serializers.BaseSerializer):
+    """What ``/countries/<code>/`` shows, as JSON (``/api/countries/<code>/page/``): the same
+    selector (``tracker.selectors.country_page``), so the same rows. Records are in brief, each
+    linking to its full record; the page's cut-offs (the newest five per theme, the newest 40
+    events) are the page's, with the totals beside them."""
+
+    def to_representation(self, page):
+        context = self.context
+        concern_link = link_maker(context.get("request"), "api:concern-detail")
+        claim_link = link_maker(context.get("request"), "api:claim-detail")
+
+        def concern(c):
+            return {
+                "id": c.pk,
+                "url": concern_link(c.pk),
+                "page_url": page_path(c),
+                "body": c.body_id,
+                "issued_on": _date(c.issued_on),
+                "issued_on_precision": c.issued_on_precision,
+                "paragraph": c.paragraph,
+                "kind": c.kind,
+                "summary": c.summary,
+                "implementation": c.implementation,
+                "status": c.status,
+            }
+
+        def claim(c):
+            return {
+                "id": c.pk,
+                "url": claim_link(c.pk),
+                "page_url": page_path(c),
+                "kind": c.kind,
+                "stated_on": _date(c.stated_on),
+                "stated_on_precision": c.stated_on_precision,
+                "summary": c.summary,
+                "verification": c.verification,
+                "status": c.status,
+                "reports": [{"report": s.report_id, "stance": s.stance} for s in c.shown_stances],
+            }
+
+        def review(r):
+            if r is None:
+                return None
+            return {
+                "symbol": r.symbol,
+                "adopted_on": _date(r.adopted_on),
+                "adopted_on_precision": r.adopted_on_precision,
+            }
+
+        def reporting(row):
+            status = row["status"]
+            return {
+                "body": row["body"].code,
+                "last_report_symbol": status.last_report_symbol if status else None,
+                "last_report_submitted_on": _date(status.last_report_submitted_on)
+                if status
+                else None,
+                "next_report_due_on": _date(status.next_report_due_on) if status else None,
+                "next_report_due_on_precision": status.next_report_due_on_precision
+                if status
+                else None,
+                "overdue": row["overdue"],
+                "scheduled_review": status.scheduled_review if status else None,
+                "latest_review": review(row["latest"]),
+                "earlier_reviews": [r["symbol"] for r in row["earlier"]],
+            }
+
+        return {
+            "country": CountrySerializer(page.country, context=context).data,
+            "page_url": page_path(page.country),
+            "as_of": page.as_of.isoformat(),
+            "treaties": [
+                {
+                    **CompareRatificationSerializer((instrument, cell), context=context).data,
+                    "other_statements": StatusSnapshotSerializer(
+                        others, many=True, context=context
+                    ).data,
+                }
+                for instrument, cell, others in page.treaty_rows
+            ],
+            "reservations": ReservationSerializer(
+                page.reservations, many=True, context=context
+            ).data,
+            "procedures": ReservationSerializer(page.procedures, many=True, context=context).data,
+            "pledges": ComparePledgeSerializer(
+                page.column.pledges, many=True, context=context
+            ).data,
+            "reporting": [reporting(row) for row in page.reporting],
+            "themes": [
+                {
+                    "theme": section["theme"].slug if section["theme"] else None,
+                    "concerns": [concern(c) for c in section["records"].concerns],
+                    "concerns_total": section["records"].concerns_total,
+                    "claims": [claim(c) for c in section["records"].claims],
+                    "claims_total": section["records"].claims_total,
+                    "indicators": [chart["indicator"].slug for chart in section["charts"]],
+                }
+                for section in page.theme_sections
+            ],
+            "observations": ObservationSerializer(
+                page.column.observations, many=True, context=context
+            ).data,
+            "timeline": [
+                {
+                    "date": e["date"].isoformat(),
+                    "display": e["display"],
+                    "kind": e["kind"],
+                    "text": e["text"],
+                    "page_url": e["url"] or None,
+                }
+                for e in page.timeline
+            ],
+            "timeline_cut": page.timeline_cut,
+        }

@@ -67,7 +67,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -77,14 +76,21 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Off unless DATABASE_QUERIES_HEADER=1: names the databases each response queried.
+    "tracker.routers.QueryCountMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A NUL byte in the address is a 400 before anything reads it (PostgreSQL refuses NUL).
+    "tracker.middleware.RejectNulBytesMiddleware",
     # ETag / Last-Modified answers with 304 Not Modified when the client's copy is current.
     "django.middleware.http.ConditionalGetMiddleware",
     # Before WhiteNoise, so static files carry the same headers as pages.
     "tracker.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Read-only CORS for /api/ (any origin, never with credentials): see tracker/cors.py.
+    "tracker.cors.ReadOnlyCorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Pages: the language of their URL; the API, feeds and admin: cookie or Accept-Language.
+    "tracker.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -121,7 +127,9 @@ TEMPLATES = [
 # Database: DATABASE_URL, or a SQLite file in var/. SQLite runs in WAL mode with a busy timeout
 # and immediate write transactions, so readers never block an editor and writers queue instead
 # of failing with "database is locked".
-(BASE_DIR / "var").mkdir(exist_ok=True)
+# var/ holds the database, uploads waiting for confirmation and caches: its owner's alone.
+(BASE_DIR / "var").mkdir(exist_ok=True, mode=0o700)
+(BASE_DIR / "var").chmod(0o700)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'tracker.sqlite3'}"),
@@ -151,6 +159,8 @@ for number, url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
 DATABASE_ROUTERS = ["tracker.routers.ReplicaRouter"]
 # Seconds an editor's browser keeps reading from the primary after a write.
 REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)
+# Each response names how many queries it sent to each database (the cluster test reads it).
+DATABASE_QUERIES_HEADER = env_bool("DATABASE_QUERIES_HEADER")
 
 
 def cache_from_url(url: str) -> dict:
@@ -212,6 +222,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+
+# The maps' boundaries: Natural Earth's, as world-atlas ships them (make run installs it).
+WORLD_ATLAS = Path(env_str("WORLD_ATLAS", str(BASE_DIR / "node_modules" / "world-atlas")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start otherwise
@@ -229,6 +242,13 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# Imports: what one spreadsheet may unpack to and hold (tracker.importers.base.SheetLimits). A
+# zip-packed .xlsx of 4 MB can unpack to gigabytes; a file past any of these is refused whole.
+IMPORT_SHEET_MAX_UNPACKED_BYTES = env_int("IMPORT_SHEET_MAX_UNPACKED_BYTES", 300_000_000)
+IMPORT_SHEET_MAX_RATIO = env_int("IMPORT_SHEET_MAX_RATIO", 100)
+IMPORT_SHEET_MAX_ROWS = env_int("IMPORT_SHEET_MAX_ROWS", 1_000_000)
+IMPORT_SHEET_MAX_COLUMNS = env_int("IMPORT_SHEET_MAX_COLUMNS", 100)
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # DRF's JSON, written faster (see tracker.renderers).
@@ -237,9 +257,15 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": [
+        "tracker.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # API tokens are stored as digests only (tracker.models.ApiToken).
+        "tracker.backends.HashedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
@@ -250,13 +276,52 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_ANON_RATE", "60/minute"),
         "user": env_str("API_USER_RATE", "600/minute"),
+        # The HTML lists (a search box is as easy to hammer as the API), per client likewise.
+        "pages_anon": env_str("PAGES_ANON_RATE", "300/minute"),
+        "pages_user": env_str("PAGES_USER_RATE", "1200/minute"),
     },
 }
 
+# Any query of a search (``q``) that runs longer than this is stopped with a clear 400
+# (tracker.search.time_limit), on SQLite and PostgreSQL alike.
+SEARCH_TIME_LIMIT = float(env_str("SEARCH_TIME_LIMIT", "3"))
+
+# Uploads waiting for their confirmation in the admin's import (owner-only, swept after a day).
+IMPORT_STASH_DIR = Path(env_str("IMPORT_STASH_DIR", str(BASE_DIR / "var" / "imports")))
+IMPORT_STASH_HOURS = env_int("IMPORT_STASH_HOURS", 24)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Human-rights treaty compliance tracker API",
-    "DESCRIPTION": "Treaty status, monitoring bodies' concerns, government claims and reported "
-    "practice, every record with its source.",
+    # The docs page opens with this: how every endpoint behaves, before the endpoints.
+    "DESCRIPTION": """Treaty status, monitoring bodies' concerns, government claims and reported
+practice, every record with its source. The list of endpoints is at [/api/](/api/).
+
+**Paging.** Lists are numbered pages: `page` (from 1) and `page_size` (default 50, at most
+500). The JSON has `count`, `next`, `previous` and `results`; every format also sends
+`X-Total-Count` and a `Link` header (`rel="next"`, `rel="prev"`). A page past the end is a 404.
+
+**Order and filters.** Each list has a stable default order (ending with the id) and takes
+`ordering=field,-field` (up to three of the fields its `ordering` parameter names; `-` for
+descending; ties broken by id). Filters take comma lists (`country=KAZ,KGZ`); an unknown code
+is a 400 naming it. A parameter the endpoint does not read (`countyr=KAZ`) is a 400 naming it
+and listing those it reads.
+
+**Formats.** `format=json` (default), `csv` or `xlsx` on every list and on `/api/compare/`
+(CSV also with `Accept: text/csv`): one row per record, the JSON's fields as columns (`a.b`
+for a nested object). Any other `format` is a 400 listing the formats.
+
+**Errors** are JSON whatever the format: `{"detail": "...", "errors": {"field": ["..."]}}`.
+400 bad input, 401/403 credentials or permission, 404 no such record (or a draft), 409 a
+delete others depend on, 412 a stale `If-Match`, 429 too many requests.
+
+**Rate limits.** Anonymous clients 60 requests a minute per address, logged-in users 600 a
+minute each (defaults); past it a 429 with `Retry-After`.
+
+**Authentication.** Reads need none: anonymous clients see published records, from any web
+origin (read-only CORS, never with credentials). Editors also see drafts and may write, by
+session or `Authorization: Token <key>`. A change (`PUT`, `PATCH`) may send `If-Match` with the
+`ETag` of the record as read, and is refused with 412 if someone changed it since; any write
+may send `X-Change-Reason`, kept in the record's history.""",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # Separate request and response components: read-only fields are not asked for on writes.
@@ -266,6 +331,7 @@ SPECTACULAR_SETTINGS = {
         "PrecisionEnum": "tracker.models.Precision",
         "EditorialStatusEnum": "tracker.models.Editorial",
         "TreatyStatusEnum": "tracker.models.TreatyStatus",
+        "TreatyCellStatusEnum": "tracker.serializers.TREATY_CELL_STATUSES",  # with no_data
         "RatificationActionEnum": "tracker.models.Ratification.Action",
         "SourceKindEnum": "tracker.models.Source.Kind",
         "BodyKindEnum": "tracker.models.Body.Kind",
@@ -285,6 +351,10 @@ SPECTACULAR_SETTINGS = {
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
+# The language cookie: sent over HTTPS only in production, never to other sites, not to scripts.
+LANGUAGE_COOKIE_SECURE = env_bool("LANGUAGE_COOKIE_SECURE", PRODUCTION)
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)

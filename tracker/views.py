@@ -1,15 +1,18 @@
-"""Public pages. Each view reads through the querysets and comparison functions the API uses,
-so a page and its JSON twin run the same queries. Query counts are fixed in the page tests."""
+"""Public pages. Each view reads through the selector of its screen (``tracker.selectors``) or the
+API's FilterSets, as its JSON twin does, so the two show the same rows; a view adds only forms,
+feeds and links. Query counts are fixed in the page tests."""
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
+from contextlib import nullcontext
+from dataclasses import fields
 from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Sum
 from django.db.models.functions import ExtractYear
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.html import escape
@@ -17,17 +20,23 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from tracker import filters
+from tracker import filters, maps, search
 from tracker import models as m
-from tracker.comparison import (
-    ThemeRecords,
-    commitments,
-    country_records,
+from tracker.citations import with_edit_dates
+from tracker.dates import AsOfField
+from tracker.downloads import compare_download, list_download, treaties_download
+from tracker.selectors import (
+    LIST_ORDER,
+    LIST_PAGE_SIZE,
+    TIMELINE_EVENTS,
+    TIMELINE_KINDS,
+    country_page,
     parse_country_codes,
     theme_grid,
 )
-from tracker.comparison import compare as compare_countries
-from tracker.templatetags.tracker_tags import esc, shorten, url_pattern
+from tracker.selectors import compare as compare_countries
+from tracker.templatetags.tracker_tags import esc, local_name, shorten
+from tracker.throttles import page_throttle_wait
 
 # The three states the curated data covers; the home page shows them side by side.
 FOCUS_COUNTRIES = ["KAZ", "KGZ", "UZB"]
@@ -43,11 +52,20 @@ def api_url(path: str, params: dict | None = None) -> str:
 
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateField(
+    # A text box, not a date picker: "2010" and "2010-06" are answers too (``tracker.dates``).
+    as_of = AsOfField(
         label=gettext_lazy("Status as of"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=gettext_lazy("Leave empty for today."),
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "2010-06-30",
+                "pattern": r"\d{4}(-\d{2}(-\d{2})?)?",
+                "autocomplete": "off",
+            }
+        ),
+        help_text=gettext_lazy(
+            "YYYY, YYYY-MM or YYYY-MM-DD; a year or a month means its last day. Empty for today."
+        ),
     )
 
 
@@ -79,13 +97,16 @@ def home(request):
     form, as_of = _as_of(request)
     countries, _missing = _by_code(FOCUS_COUNTRIES)
     instruments = list(m.Instrument.objects.all())
-    ratifications = m.Ratification.objects.visible_to(request.user).for_matrix(
-        countries=[c.code for c in countries], as_of=as_of
+    codes = [c.code for c in countries]
+    user = request.user
+    held = m.treaty_cells(
+        m.Ratification.objects.visible_to(user).for_matrix(countries=codes, as_of=as_of),
+        m.StatusSnapshot.objects.visible_to(user).for_matrix(countries=codes),
+        as_of,
     )
-    held = {(r.instrument_id, r.country_id): r for r in ratifications}
-    matrix = [(i, [held.get((i.code, c.code)) for c in countries]) for i in instruments]
+    matrix = [(i, [held.get((c.code, i.code)) for c in countries]) for i in instruments]
     # The grid needs the same statuses: no second query for them.
-    statuses = {(r.country_id, r.instrument_id): r.status_as_of for r in held.values()}
+    statuses = {cell: r.status_as_of for cell, r in held.items()}
     grid = theme_grid(countries, user=request.user, as_of=as_of, statuses=statuses)
     context = {
         "form": form,
@@ -108,74 +129,6 @@ def home(request):
 # Country ---------------------------------------------------------------------------------------
 
 
-def _timeline(column, reviews, claims, reports) -> list[dict]:
-    """Dated events of one country, newest first. ``reviews``, ``claims`` and ``reports`` are
-    short rows (``values()``), the newest few of each: a busy state has thousands."""
-    events = []
-
-    def add(day, precision, kind, text, url=""):
-        if day:
-            events.append(
-                {
-                    "date": day,
-                    "display": m.format_partial_date(day, precision),
-                    "kind": kind,
-                    "text": text,
-                    "url": url,
-                }
-            )
-
-    for instrument, ratification in column.ratifications:
-        if ratification is None:
-            continue
-        add(
-            ratification.signature_date,
-            ratification.signature_date_precision,
-            _("treaty"),
-            _("Signed %(treaty)s") % {"treaty": instrument.short_title},
-        )
-        add(
-            ratification.action_date,
-            ratification.action_date_precision,
-            _("treaty"),
-            _("%(action)s of %(treaty)s")
-            % {
-                "action": ratification.get_action_display().capitalize(),
-                "treaty": instrument.short_title,
-            },
-        )
-    for review in reviews:
-        add(
-            review["adopted_on"],
-            review["adopted_on_precision"],
-            _("review"),
-            _("%(body)s review %(symbol)s")
-            % {"body": review["body_id"], "symbol": review["symbol"]},
-        )
-    for pledge in column.pledges:
-        add(pledge.made_on, pledge.made_on_precision, _("pledge"), pledge.summary)
-    kind, url = _("reform claimed"), url_pattern("tracker:claim")
-    for claim in claims:
-        add(
-            claim["action_on"] or claim["stated_on"],
-            claim["action_on_precision"] if claim["action_on"] else claim["stated_on_precision"],
-            kind,
-            claim["summary"],
-            url.format(claim["pk"]),
-        )
-    kind, url = _("report"), url_pattern("tracker:report")
-    for report in reports:
-        add(
-            report["observed_from"],
-            report["observed_from_precision"],
-            kind,
-            report["summary"],
-            url.format(report["pk"]),
-        )
-    events.sort(key=lambda e: e["date"], reverse=True)
-    return events
-
-
 def _timeline_html(events) -> str:
     """The timeline's items. A busy state has thousands of events: the template engine took
     about half a second for them, this a few milliseconds, for the same markup."""
@@ -186,124 +139,34 @@ def _timeline_html(events) -> str:
             text = f'<a href="{escape(e["url"])}">{text}</a>'
         items.append(
             f'<li><time datetime="{e["date"].isoformat()}">{escape(e["display"])}</time> '
-            f'<span class="kind">{escape(e["kind"])}</span> {text}</li>'
+            f'<span class="kind">{escape(TIMELINE_KINDS[e["kind"]])}</span> {text}</li>'
         )
     return mark_safe("".join(items))
 
 
-# Concerns and claims shown per theme on the country page, and events on its timeline; the rest
-# are a link away (the filtered lists).
-COUNTRY_NEWEST = 5
-TIMELINE_EVENTS = 40
-
-
 def country(request, code):
     """One country: commitments, then theme by theme what bodies said, what the government claims
-    and what independent reports show, indicator charts and a timeline."""
+    and what independent reports show, indicator charts and a timeline (``country_page``)."""
     obj = get_object_or_404(m.Country, code=code.upper())
-    user = request.user
-    result = commitments([obj], None, user=user)
-    column = result.columns[0]
-    ratification_ids = [r.pk for _i, r in column.ratifications if r is not None]
-    reservations = list(
-        m.Reservation.objects.visible_to(user)
-        .filter(ratification__in=ratification_ids)
-        .select_related("ratification__instrument", "source")
-        .order_by("ratification__instrument__position", "made_on")
-    )
-    snapshots = list(
-        m.StatusSnapshot.objects.visible_to(user)
-        .filter(country=obj)
-        .select_related("instrument", "source")
-    )
-    # Only the newest reviews, claims and reports can be among the timeline's newest events;
-    # one more than it shows tells whether there are more.
-    reviews = (
-        m.Review.objects.visible_to(user)
-        .filter(country=obj, adopted_on__isnull=False)
-        .order_by("-adopted_on", "key")
-        .values("body_id", "symbol", "adopted_on", "adopted_on_precision")[: TIMELINE_EVENTS + 1]
-    )
-    reports = (
-        m.Report.objects.visible_to(user)
-        .filter(country=obj, observed_from__isnull=False)
-        .order_by("-observed_from", "key")
-        .values("pk", "summary", "observed_from", "observed_from_precision")[: TIMELINE_EVENTS + 1]
-    )
-    themes = list(m.Theme.objects.all())
-    records = country_records(
-        obj, themes, user=user, newest=COUNTRY_NEWEST, dated=TIMELINE_EVENTS + 1
-    )
-    indicator_themes = defaultdict(list)
-    for indicator_id, slug in m.Indicator.themes.through.objects.values_list(
-        "indicator_id", "theme_id"
-    ):
-        indicator_themes[indicator_id].append(slug)
-
-    snapshots_by_instrument = defaultdict(list)
-    for snapshot in snapshots:
-        snapshots_by_instrument[snapshot.instrument_id].append(snapshot)
-    treaty_rows = [
-        (instrument, ratification, snapshots_by_instrument.get(instrument.code, []))
-        for instrument, ratification in column.ratifications
-    ]
-
-    # Theme by theme: a record tagged with two themes appears under both.
-    empty = ThemeRecords()
-    sections = {
-        t.slug: {"theme": t, "records": records.by_theme.get(t.slug, empty), "charts": []}
-        for t in themes
-    }
-    charts = _charts(column)
-    for chart in charts:
-        for slug in indicator_themes[chart["indicator"].slug]:
-            if slug in sections:
-                sections[slug]["charts"].append(chart)
-    theme_sections = [
-        s
-        for s in sections.values()
-        if s["records"].concerns_total or s["records"].claims_total or s["charts"]
-    ]
-    if None in records.by_theme:
-        theme_sections.append({"theme": None, "records": records.by_theme[None], "charts": []})
-
-    events = _timeline(column, reviews, records.claims, reports)
+    form, as_of = _as_of(request)
+    page = country_page(obj, user=request.user, as_of=as_of)
     context = {
-        "country": obj,
-        "column": column,
-        "treaty_rows": treaty_rows,
-        "reservations": [r for r in reservations if r.kind != m.Reservation.Kind.ACCEPTANCE],
-        "procedures": [r for r in reservations if r.kind == m.Reservation.Kind.ACCEPTANCE],
-        "theme_sections": theme_sections,
-        "charts": charts,
-        "timeline": _timeline_html(events[:TIMELINE_EVENTS]),
-        "timeline_cut": len(events) > TIMELINE_EVENTS,
+        **{f.name: getattr(page, f.name) for f in fields(page)},
+        "timeline": _timeline_html(page.timeline),
         "timeline_events": TIMELINE_EVENTS,
-        "as_of": result.as_of,
+        "reviews_api_url": api_url("reviews/", {"country": obj.code}),
         # The compare page needs two countries at least: pair this one with the focus states.
         "compare_codes": ",".join([obj.code] + [c for c in FOCUS_COUNTRIES if c != obj.code]),
-        "api_url": api_url("compare/", {"countries": obj.code}),
+        "form": form,
+        "feeds": [
+            {
+                "url": reverse("feeds:country", args=[obj.code]),
+                "title": _("Everything new: %(country)s") % {"country": local_name(obj)},
+            }
+        ],
+        "api_url": api_url(f"countries/{obj.code}/page/", {"as_of": as_of and as_of.isoformat()}),
     }
-    return render(request, "tracker/country.html", context)
-
-
-def _charts(column) -> list[dict]:
-    """One chart per indicator the country has figures for, with the target of a pledge on it."""
-    series = defaultdict(list)
-    for observation in column.observations:
-        series[observation.indicator].append(observation)
-    targets = {
-        p.indicator_id: p for p in column.pledges if p.indicator_id and p.target_value is not None
-    }
-    return [
-        {
-            "indicator": indicator,
-            "observations": observations,
-            "pledge": targets.get(indicator.slug),
-            "target": targets[indicator.slug].target_value if indicator.slug in targets else None,
-        }
-        for indicator, observations in series.items()
-    ]
+    return render(request, "tracker/country.html", context, status=400 if _invalid(form) else 200)
 
 
 # Compare ---------------------------------------------------------------------------------------
@@ -317,8 +180,9 @@ def compare(request):
         # form ``?countries=KAZ,KGZ`` so that the address people copy is the canonical one.
         params = request.GET.copy()
         params.setlist("countries", [",".join(parse_country_codes(",".join(raw)))])
-        if not params.get("theme"):
-            params.pop("theme", None)
+        for optional in ("theme", "as_of"):
+            if not params.get(optional):
+                params.pop(optional, None)
         return HttpResponseRedirect(f"{reverse('tracker:compare')}?{params.urlencode(safe=',')}")
 
     codes = parse_country_codes(raw[0]) if raw else FOCUS_COUNTRIES
@@ -338,9 +202,12 @@ def compare(request):
         errors.append(_("Unknown theme: %(slug)s.") % {"slug": slug})
     all_countries = list(m.Country.objects.only("code", "name", "name_ru"))
 
+    form, as_of = _as_of(request)
     result = None
     if not errors:
-        result = compare_countries(countries, theme, user=request.user, newest=COMPARE_NEWEST)
+        result = compare_countries(
+            countries, theme, user=request.user, as_of=as_of, newest=COMPARE_NEWEST
+        )
     selected = (codes + [""] * COMPARE_MAX)[:COMPARE_MAX]
     options = _country_options(all_countries)
     selects = [(code, _select(options, code)) for code in selected]
@@ -357,9 +224,22 @@ def compare(request):
         "themes": themes,
         "theme": theme,
         "selects": selects,
-        "api_url": api_url("compare/", {"countries": ",".join(codes), "theme": slug}),
+        "form": form,
+        # The twin: the same columns, the same newest records.
+        "api_url": api_url(
+            "compare/",
+            {
+                "countries": ",".join(codes),
+                "theme": slug,
+                "as_of": as_of and as_of.isoformat(),
+                "newest": COMPARE_NEWEST,
+            },
+        ),
     }
-    return render(request, "tracker/compare.html", context, status=400 if errors else 200)
+    if request.GET.get("format"):  # the same table as a file (``tracker.downloads``)
+        return compare_download(request, result, errors, form, codes, slug)
+    status = 400 if errors or _invalid(form) else 200
+    return render(request, "tracker/compare.html", context, status=status)
 
 
 def _country_options(countries) -> list[tuple[str, str, str]]:
@@ -401,12 +281,13 @@ def treaties(request):
     else:
         countries = list(m.Country.objects.all())
     instruments = list(m.Instrument.objects.all())
-    held = {
-        (r.country_id, r.instrument_id): r
-        for r in m.Ratification.objects.visible_to(request.user).for_matrix(
-            countries=[c.code for c in countries], as_of=as_of
-        )
-    }
+    # Every country by default: the filter would be a list of all 193 codes, so none is made.
+    scope = [c.code for c in countries] if codes else None
+    held = m.treaty_cells(
+        m.Ratification.objects.visible_to(request.user).for_matrix(countries=scope, as_of=as_of),
+        m.StatusSnapshot.objects.visible_to(request.user).for_matrix(countries=scope),
+        as_of,
+    )
     rows = [(c, [held.get((c.code, i.code)) for i in instruments]) for c in countries]
 
     sort = request.GET.get("sort", "")
@@ -419,9 +300,11 @@ def treaties(request):
 
         def by_status(row):
             r = row[1][index]
-            status = r.status_as_of if r else m.TreatyStatus.NONE
-            # Parties first, earliest first: the longest-standing commitments lead.
-            return (rank.get(status, 2), r.action_date or r.signature_date if r else dt.date.max)
+            status = r.status_as_of if r else m.NO_DATA
+            # Parties first, earliest first: the longest-standing commitments lead; then
+            # signatories, no action, and last the states the tracker holds nothing on.
+            day = (r.action_date or r.signature_date if r else None) or dt.date.max
+            return (rank.get(status, 2 if r else 3), day)
 
         rows.sort(key=by_status, reverse=descending)
     elif key == "parties":
@@ -451,8 +334,147 @@ def treaties(request):
             {"country": ",".join(codes), "as_of": as_of and as_of.isoformat()},
         ),
     }
+    if request.GET.get("format"):  # the same table as a file (``tracker.downloads``)
+        return treaties_download(request, context, errors, form, codes)
     status = 400 if errors or _invalid(form) else 200
     return render(request, "tracker/treaties.html", context, status=status)
+
+
+# Countries, instruments, themes ----------------------------------------------------------------
+
+
+def _stored_counts(user, **scope) -> dict[str, dict[str, int]]:
+    """Concerns and claims per country, from the stored counts (``tracker.counts``) of what
+    ``user`` may see: ``{code: {"concern": n, "claim": n}}``. One query."""
+    counted = m.RecordCount.objects.all()
+    if not (m.sees_drafts(user, m.Concern) and m.sees_drafts(user, m.Claim)):
+        counted = counted.filter(status=m.Editorial.PUBLISHED)
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: {"concern": 0, "claim": 0})
+    rows = counted.filter(**scope).values("record", "country_id").annotate(n=Sum("n")).order_by()
+    for row in rows:
+        totals[row["country_id"]][row["record"]] += row["n"]
+    return totals
+
+
+def countries(request):
+    """Every state with its region and how many concerns, claims and reports the tracker holds
+    on it, filtered by region as ``/api/countries/?region=`` is."""
+    user = request.user
+    filterset = filters.CountryFilter(request.GET, queryset=m.Country.objects.all())
+    valid = filterset.is_valid()
+    rows = list(filterset.qs.order_by("name")) if valid else []
+    region = request.GET.get("region", "").strip()
+    regions = list(
+        m.Country.objects.exclude(region="")
+        .values("region")
+        .annotate(n=Count("code"))
+        .order_by("region")
+    )
+    counts = _stored_counts(user, all_themes=True)
+    reports = dict(
+        m.Report.objects.visible_to(user)
+        .order_by()
+        .values("country_id")
+        .annotate(n=Count("pk"))
+        .values_list("country_id", "n")
+    )
+    empty = {"concern": 0, "claim": 0}
+    context = {
+        "rows": [
+            (
+                c,
+                counts.get(c.code, empty)["concern"],
+                counts.get(c.code, empty)["claim"],
+                reports.get(c.code, 0),
+            )
+            for c in rows
+        ],
+        "region": region,
+        "regions": [
+            {"name": r["region"], "n": r["n"], "on": r["region"].lower() == region.lower()}
+            for r in regions
+        ],
+        "filterset": filterset,
+        "api_url": api_url("countries/", {"region": region}),
+    }
+    return render(request, "tracker/countries.html", context, status=200 if valid else 400)
+
+
+def instrument(request, code):
+    """One treaty or protocol: what it is, its monitoring body, its parent or protocols, the
+    themes it protects, and every state's status as of a date, with counts."""
+    form, as_of = _as_of(request)
+    obj = get_object_or_404(
+        m.Instrument.objects.select_related("parent", "body"), code=code.upper()
+    )
+    user = request.user
+    protocols = list(obj.protocols.order_by("position", "code"))
+    themes = list(obj.themes.order_by("position", "slug"))
+    states = list(m.Country.objects.only("code", "name", "name_ru", "region"))
+    held = m.treaty_cells(
+        m.Ratification.objects.visible_to(user).for_matrix(instruments=[obj.code], as_of=as_of),
+        m.StatusSnapshot.objects.visible_to(user).for_matrix(instruments=[obj.code]),
+        as_of,
+    )
+    rows = [(c, held.get((c.code, obj.code))) for c in states]
+    status = [(c, r.status_as_of if r else m.NO_DATA) for c, r in rows]
+    counts = Counter(s for _c, s in status)
+    # Each status with its count, "no data" (nothing held) apart from "none" (no action).
+    statuses = [m.TreatyStatus.PARTY, m.TreatyStatus.SIGNATORY, m.TreatyStatus.NONE, m.NO_DATA]
+    context = {
+        "obj": obj,
+        "protocols": protocols,
+        "themes": themes,
+        "rows": rows,
+        "counts": [(status, counts.get(status, 0)) for status in statuses],
+        "world_map": maps.status_map(status),
+        "form": form,
+        "as_of": as_of or dt.date.today(),
+        "api_url": api_url(
+            "ratifications/", {"instrument": obj.code, "as_of": as_of and as_of.isoformat()}
+        ),
+    }
+    return render(
+        request, "tracker/instrument.html", context, status=400 if _invalid(form) else 200
+    )
+
+
+def theme(request, slug):
+    """One theme: what it covers, the instruments that protect it, and per country how many
+    concerns and claims the tracker holds on it, each linking to the filtered list."""
+    obj = get_object_or_404(m.Theme, slug=slug.lower())
+    user = request.user
+    instruments = list(obj.instruments.select_related("body").order_by("position", "code"))
+    counts = _stored_counts(user, theme=obj)
+    names = {
+        c.code: c
+        for c in m.Country.objects.filter(code__in=list(counts)).only("code", "name", "name_ru")
+    }
+    rows = sorted(
+        (
+            (names[code], n["concern"], n["claim"])
+            for code, n in counts.items()
+            if code in names and (n["concern"] or n["claim"])
+        ),
+        key=lambda row: (-(row[1] + row[2]), row[0].name),
+    )
+    context = {
+        "obj": obj,
+        "instruments": instruments,
+        "rows": rows,
+        "concerns_total": sum(r[1] for r in rows),
+        "claims_total": sum(r[2] for r in rows),
+        "feeds": [
+            {"title": FEED_TITLES[kind] % {"scope": local_name(obj)}, "url": url}
+            for kind, url in (
+                ("concerns", reverse("feeds:concerns-theme", args=[obj.slug])),
+                ("claims", reverse("feeds:claims-theme", args=[obj.slug])),
+                ("reports", reverse("feeds:reports-theme", args=[obj.slug])),
+            )
+        ],
+        "api_url": api_url(f"themes/{obj.slug}/"),
+    }
+    return render(request, "tracker/theme.html", context)
 
 
 # Detail pages ----------------------------------------------------------------------------------
@@ -463,7 +485,7 @@ def _assessments(user):
         "assessments",
         queryset=m.Assessment.objects.visible_to(user)
         .select_related("source")
-        .prefetch_related("reports")
+        .prefetch_related(Prefetch("reports", queryset=m.Report.objects.visible_to(user)))
         .order_by("-assessed_on", "-pk"),
     )
 
@@ -473,7 +495,7 @@ def concern(request, pk):
     answer it, the same concern in other cycles, and its assessments over time."""
     user = request.user
     obj = get_object_or_404(
-        m.Concern.objects.visible_to(user)
+        with_edit_dates(m.Concern.objects.visible_to(user))
         .select_related("country", "body", "review", "source", "recommending_state")
         .prefetch_related(
             "themes",
@@ -495,7 +517,7 @@ def claim(request, pk):
     verification over time."""
     user = request.user
     obj = get_object_or_404(
-        m.Claim.objects.visible_to(user)
+        with_edit_dates(m.Claim.objects.visible_to(user))
         .select_related("country", "source")
         .prefetch_related(
             "themes",
@@ -522,7 +544,7 @@ def report(request, pk):
     the assessments that rest on it."""
     user = request.user
     obj = get_object_or_404(
-        m.Report.objects.visible_to(user)
+        with_edit_dates(m.Report.objects.visible_to(user))
         .select_related("country", "source")
         .prefetch_related(
             "themes",
@@ -562,7 +584,7 @@ CITING_LIMIT = 100
 def source(request, pk):
     """A source with the records that cite it (up to a hundred of each kind)."""
     user = request.user
-    obj = get_object_or_404(m.Source.objects.visible_to(user), pk=pk)
+    obj = get_object_or_404(with_edit_dates(m.Source.objects.visible_to(user)), pk=pk)
     citing = []
     for model, label, related in CITING:
         rows = list(
@@ -586,8 +608,6 @@ def source(request, pk):
 
 # Lists with filters ----------------------------------------------------------------------------
 
-PAGE_SIZE = 25
-
 
 class Facet:
     """Counts of the filtered rows by one field, in one GROUP BY query.
@@ -596,9 +616,12 @@ class Facet:
     come from the same query (names of countries and themes) so that no lookup follows.
     """
 
-    def __init__(self, param, title, value, label_fields=(), choices=None, annotate=None):
+    def __init__(
+        self, param, title, value, label_fields=(), choices=None, annotate=None, multiple=True
+    ):
         self.param, self.title, self.value = param, title, value
         self.label_fields, self.choices, self.annotate = label_fields, choices, annotate
+        self.multiple = multiple  # a comma list: an entry adds its value to those chosen
 
     def count(self, queryset, selected: list[str]) -> dict:
         if self.annotate:
@@ -619,8 +642,13 @@ class Facet:
                 label = str(dict(self.choices).get(value, value))
             elif self.label_fields:
                 label = _localised_label(row, self.label_fields) or label
+            on = str(value) in selected
+            if on:  # the link drops this value and keeps the others chosen
+                link = ",".join(v for v in selected if v != str(value))
+            else:
+                link = ",".join([*selected, str(value)]) if self.multiple else str(value)
             items.append(
-                {"value": str(value), "label": label, "n": row["n"], "on": str(value) in selected}
+                {"value": str(value), "label": label, "n": row["n"], "on": on, "link": link}
             )
         return {"param": self.param, "title": self.title, "items": items}
 
@@ -640,10 +668,12 @@ THEME_FACET = Facet("theme", gettext_lazy("Theme"), "themes", ("themes__name", "
 
 LISTS = {
     "concerns": {
+        "empty": gettext_lazy("No concerns match these filters."),
+        "none": gettext_lazy("The tracker holds no concerns yet."),
         "model": m.Concern,
         "filterset": filters.ConcernFilter,
         "select": ("country", "body", "source"),
-        "order": ("-issued_on", "key"),
+        "order": LIST_ORDER["concerns"],
         "title": gettext_lazy("Concerns and recommendations"),
         "facets": [
             COUNTRY_FACET,
@@ -659,10 +689,12 @@ LISTS = {
         ],
     },
     "claims": {
+        "empty": gettext_lazy("No claims match these filters."),
+        "none": gettext_lazy("The tracker holds no claims yet."),
         "model": m.Claim,
         "filterset": filters.ClaimFilter,
         "select": ("country", "source"),
-        "order": ("-stated_on", "key"),
+        "order": LIST_ORDER["claims"],
         "title": gettext_lazy("Government claims"),
         "facets": [
             COUNTRY_FACET,
@@ -677,23 +709,31 @@ LISTS = {
         ],
     },
     "reports": {
+        "empty": gettext_lazy("No reports match these filters."),
+        "none": gettext_lazy("The tracker holds no reports yet."),
         "model": m.Report,
         "filterset": filters.ReportFilter,
         "select": ("country", "source"),
-        "order": ("-observed_from", "key"),
+        "order": LIST_ORDER["reports"],
         "title": gettext_lazy("Reports of practice"),
         "facets": [COUNTRY_FACET, THEME_FACET],
     },
     "sources": {
+        "empty": gettext_lazy("No sources match these filters."),
+        "none": gettext_lazy("The tracker holds no sources yet."),
         "model": m.Source,
         "filterset": filters.SourceFilter,
         "select": (),
-        "order": ("-published_on", "key"),
+        "order": LIST_ORDER["sources"],
         "title": gettext_lazy("Sources"),
         "facets": [
             Facet("kind", gettext_lazy("Kind"), "kind", choices=m.Source.Kind.choices),
             Facet(
-                "year", gettext_lazy("Year"), "year", annotate={"year": ExtractYear("published_on")}
+                "year",
+                gettext_lazy("Year"),
+                "year",
+                annotate={"year": ExtractYear("published_on")},
+                multiple=False,
             ),
         ],
     },
@@ -711,46 +751,183 @@ FILTER_LABELS = {
     "implementation": gettext_lazy("Implementation status"),
     "verification": gettext_lazy("Verification status"),
     "follow_up": gettext_lazy("Marked for follow-up"),
-    "review": gettext_lazy("Review ids"),
-    "claim": gettext_lazy("Claim ids"),
+    "review": gettext_lazy("Review"),
+    "claim": gettext_lazy("Claims"),
     "stance": gettext_lazy("Stance on those claims"),
-    "concern": gettext_lazy("Concern ids"),
+    "concern": gettext_lazy("Concerns"),
+    "affected": gettext_lazy("Affected persons"),
+    "sdg": gettext_lazy("SDG targets"),
+    "body_kind": gettext_lazy("Kind of body"),
 }
+# Where a list reads a parameter otherwise than the others do.
+LIST_FILTER_LABELS = {("claims", "stance"): gettext_lazy("Reports on the claim")}
+
+
+# Filters with no facet, said in words in the list's heading.
+FILTER_WORDS = {
+    "follow_up": (gettext_lazy("marked for follow-up"), gettext_lazy("not marked for follow-up")),
+    "review": gettext_lazy("review %(ids)s"),
+    "claim": gettext_lazy("on claim %(ids)s"),
+    "concern": gettext_lazy("on concern %(ids)s"),
+    "stance": gettext_lazy("stance: %(ids)s"),
+}
+NAMED = {"country": m.Country, "theme": m.Theme}
+
+
+# The order a heading names filters in: where, on what, then the rest, the words searched last.
+WORDS_ORDER = ["country", "theme", "body", "kind", "year", "implementation", "verification"]
+
+
+def _filters_in_words(
+    cleaned: dict, facets: list[dict], names: dict, specs=(), form=None
+) -> list[str]:
+    """What a list is filtered on, as a reader would say it ("Kazakhstan", "Torture", "2019",
+    "“prison”", "CCPR/C/KGZ/CO/2"). Labels come from the facets' counts, then from the names
+    the filter form offers (read once, for the form and the heading alike); a country or theme
+    still unnamed is looked up, one query per kind. ``names`` gets each value's label."""
+    labels = {f["param"]: {i["value"]: i["label"] for i in f["items"]} for f in facets}
+    for spec in specs:  # a choice the results lack still has its label
+        if spec.choices:
+            for value, label in spec.choices:
+                labels.setdefault(spec.param, {}).setdefault(str(value), str(label))
+    named = set()
+    for param, field in form.fields.items() if form is not None else ():
+        if cleaned.get(param) and isinstance(field, filters.CommaListField):
+            chosen = [str(v) for v in cleaned[param]]
+            for value, label in field.named_choices(chosen):
+                labels.setdefault(param, {}).setdefault(value, label)
+            if field.choices is not None:  # fixed words: said as they are
+                named.add(param)
+    words = []
+    rank = {param: i for i, param in enumerate(WORDS_ORDER)}
+    ordered = sorted(cleaned, key=lambda p: (p == "q", rank.get(p, len(rank))))
+    for param in ordered:
+        value = cleaned[param]
+        if value in (None, "", []):
+            continue
+        if param == "q":
+            words.append(f"“{value}”")
+        elif param == "follow_up":
+            words.append(str(FILTER_WORDS[param][0 if value else 1]))
+        elif param in FILTER_WORDS and param not in named:
+            known = labels.get(param, {})
+            ids = ", ".join(known.get(str(v), str(v)) for v in value)
+            words.append(str(FILTER_WORDS[param]) % {"ids": ids})
+        else:
+            values = value if isinstance(value, list) else [value]
+            known = labels.get(param, {})
+            missing = [str(v) for v in values if str(v) not in known]
+            if missing and param in NAMED:
+                for obj in NAMED[param].objects.filter(pk__in=missing):
+                    known[str(obj.pk)] = local_name(obj)
+            words += [known.get(str(v), str(v)) for v in values]
+            names.update(known)
+    return words
+
+
+# Feed titles as pages name them, whole sentences so that each translates on its own.
+FEED_TITLES = {
+    "concerns": gettext_lazy("New concerns: %(scope)s"),
+    "claims": gettext_lazy("New claims: %(scope)s"),
+    "reports": gettext_lazy("New reports: %(scope)s"),
+}
+ALL_FEED_TITLES = {
+    "concerns": gettext_lazy("All new concerns"),
+    "claims": gettext_lazy("All new claims"),
+    "reports": gettext_lazy("All new reports"),
+}
+
+
+def _list_feed(name: str, cleaned: dict, names: dict) -> dict | None:
+    """The feed matching a list: its one country's, else its one theme's, else all of them."""
+    if name == "sources":
+        return None
+    countries, themes = cleaned.get("country") or [], cleaned.get("theme") or []
+    if len(countries) == 1:
+        url = reverse(f"feeds:{name}-country", args=[countries[0]])
+        title = FEED_TITLES[name] % {"scope": names.get(countries[0], countries[0])}
+    elif len(themes) == 1:
+        url = reverse(f"feeds:{name}-theme", args=[themes[0]])
+        title = FEED_TITLES[name] % {"scope": names.get(themes[0], themes[0])}
+    else:
+        url, title = reverse(f"feeds:{name}"), str(ALL_FEED_TITLES[name])
+    return {"url": url, "title": title}
 
 
 def _record_list(request, name: str):
     """A filtered, faceted, paginated list read through the API's FilterSet."""
+    wait = page_throttle_wait(request)
+    if wait is not None:
+        response = render(request, "429.html", {"retry_after": round(wait)}, status=429)
+        response["Retry-After"] = str(round(wait))
+        return response
     spec = LISTS[name]
     base = spec["model"].objects.visible_to(request.user)
-    filterset = spec["filterset"](request.GET, queryset=base)
+    filterset = spec["filterset"](request.GET, queryset=base, request=request)
     for param, field in filterset.form.fields.items():
-        field.label = FILTER_LABELS.get(param, field.label)
+        field.label = LIST_FILTER_LABELS.get((name, param), FILTER_LABELS.get(param, field.label))
     # The search box first: it is what most readers reach for.
     if "q" in filterset.form.fields:
         filterset.form.order_fields(["q"])
     valid = filterset.is_valid()
-    page = None
-    facets = []
-    if valid:
-        rows = filterset.qs.select_related(*spec["select"]).order_by(*spec["order"])
-        if name != "sources":
-            rows = rows.prefetch_related("themes")
-        try:
-            page = Paginator(rows, PAGE_SIZE).page(request.GET.get("page") or 1)
-        except InvalidPage as error:
-            raise Http404(_("No such page: %(error)s") % {"error": error}) from None
-        for facet in spec["facets"]:
-            selected = (request.GET.get(facet.param) or "").split(",")
-            facets.append(facet.count(filterset.qs, selected))
     context = {
         "title": spec["title"],
+        "empty": spec["empty"],
+        "none": spec["none"],
+        "filtered_by": [],
         "name": name,
         "filterset": filterset,
-        "page": page,
-        "facets": facets,
-        "api_url": api_url(f"{name}/", request.GET.dict()),
+        "page": None,
+        "facets": [],
+        # The twin at the page's size: page N of both holds the same rows.
+        # A ticked box per value (``?country=KAZ&country=KGZ``) is the API's ``KAZ,KGZ``.
+        "api_url": api_url(
+            f"{name}/",
+            {
+                **{k: ",".join(v) for k, v in request.GET.lists() if k != "format"},
+                "page_size": LIST_PAGE_SIZE,
+            },
+        ),
     }
-    return render(request, f"tracker/{name}.html", context, status=200 if valid else 400)
+    template = f"tracker/{name}.html"
+    if not valid:
+        return render(request, template, context, status=400)
+    # The form's named choices are read now, before the search: a search stopped by its time
+    # limit can leave a transaction unable to run another query, and its 400 shows the form. A
+    # download shows no form.
+    if not request.GET.get("format"):
+        filterset.read_choices()
+    searching = bool(filterset.form.cleaned_data.get("q"))
+    try:
+        # Rendering reads the page's rows, so it runs under the search's time limit too.
+        with search.time_limit() if searching else nullcontext():
+            rows = filterset.qs.select_related(*spec["select"]).order_by(*spec["order"])
+            if name != "sources":
+                rows = rows.prefetch_related("themes")
+            if request.GET.get("format"):  # the same rows as a file (``tracker.downloads``)
+                return list_download(request, name, rows, filterset.form.cleaned_data)
+            try:
+                context["page"] = Paginator(rows, LIST_PAGE_SIZE).page(request.GET.get("page") or 1)
+            except InvalidPage as error:
+                raise Http404(_("No such page: %(error)s") % {"error": error}) from None
+            cleaned = filterset.form.cleaned_data
+            for facet in spec["facets"]:
+                # Counted without the facet's own filter, so its other values stay on offer.
+                chosen = cleaned.get(facet.param)
+                chosen = chosen if isinstance(chosen, list) else [chosen] if chosen else []
+                rows_but_this = filterset.qs_without(facet.param)
+                context["facets"].append(facet.count(rows_but_this, [str(v) for v in chosen]))
+            names: dict = {}
+            context["filtered_by"] = _filters_in_words(
+                cleaned, context["facets"], names, spec["facets"], filterset.form
+            )
+            feed = _list_feed(name, cleaned, names)
+            context["feeds"] = [feed] if feed else []
+            return render(request, template, context)
+    except search.SearchTimeout as timeout:
+        filterset.form.add_error("q", str(timeout))
+        context.update(page=None, facets=[])
+        return render(request, template, context, status=400)
 
 
 def concerns(request):
@@ -771,3 +948,163 @@ def reports(request):
 def sources(request):
     """Sources, filtered as ``/api/sources/`` is."""
     return _record_list(request, "sources")
+
+
+# Search over everything -----------------------------------------------------------------------
+
+SEARCH_TITLES = {
+    "concerns": LISTS["concerns"]["title"],
+    "claims": LISTS["claims"]["title"],
+    "reports": LISTS["reports"]["title"],
+    "sources": LISTS["sources"]["title"],
+    "reviews": gettext_lazy("Reviews (document symbols)"),
+    "themes": gettext_lazy("Themes"),
+    "countries": gettext_lazy("Countries"),
+}
+
+
+class SiteSearchForm(forms.Form):
+    q = forms.CharField(
+        label=gettext_lazy("Search the tracker"),
+        required=False,
+        max_length=1000,
+        validators=[filters.validate_search],
+    )
+
+
+def _throttled(request):
+    """The 429 page when the client has asked for too many pages, else None."""
+    wait = page_throttle_wait(request)
+    if wait is None:
+        return None
+    response = render(request, "429.html", {"retry_after": round(wait)}, status=429)
+    response["Retry-After"] = str(round(wait))
+    return response
+
+
+def _site_search(request) -> tuple[SiteSearchForm, list[dict], int]:
+    """The search form, each kind's matches (``search.everything``) with the link to all of
+    them, and the status: 200, or 400 with the form's error for a search that cannot run."""
+    form = SiteSearchForm(request.GET)
+    if not form.is_valid():
+        return form, [], 400
+    q = form.cleaned_data["q"].strip()
+    if not q:
+        return form, [], 200
+    try:
+        with search.time_limit():
+            found = search.everything(request.user, q)
+    except search.SearchTimeout as timeout:
+        form.add_error("q", str(timeout))
+        return form, [], 400
+    groups = []
+    for result in found:
+        name = result.kind.name
+        url = None
+        if result.kind.list_page:
+            url = reverse(f"tracker:{name}") + "?" + urlencode({"q": q})
+        groups.append(
+            {
+                "name": name,
+                "title": SEARCH_TITLES[name],
+                "count": result.count,
+                "rows": result.rows,
+                "more": result.count - len(result.rows),
+                "list_url": url,
+            }
+        )
+    return form, groups, 200
+
+
+def site_search(request):
+    """One search box over every kind of record, the results grouped by kind (a few each, with a
+    link to all of them in their list)."""
+    throttled = _throttled(request)
+    if throttled:
+        return throttled
+    form, groups, status = _site_search(request)
+    q = form.cleaned_data.get("q", "").strip() if status == 200 else request.GET.get("q", "")
+    context = {
+        "form": form,
+        "q": q,
+        "groups": [g for g in groups if g["count"]],
+        "searched": bool(groups),
+        "api_url": api_url("search/", {"q": q}),
+    }
+    return render(request, "tracker/search.html", context, status=status)
+
+
+def _search_row(name: str, obj) -> dict:
+    """One search result as the JSON twin gives it: the record's own fields and its page."""
+    if name == "concerns":
+        row = {
+            "id": obj.pk,
+            "country": obj.country_id,
+            "body": obj.body_id,
+            "kind": obj.kind,
+            "implementation": obj.implementation,
+            "issued_on": obj.issued_display,
+            "summary": obj.summary,
+        }
+    elif name in ("claims", "reports"):
+        row = {"id": obj.pk, "country": obj.country_id, "summary": obj.summary}
+        if name == "claims":
+            row.update(kind=obj.kind, verification=obj.verification)
+    elif name == "sources":
+        row = {"id": obj.pk, "title": obj.title, "publisher": obj.publisher, "symbol": obj.symbol}
+    elif name == "reviews":
+        row = {
+            "id": obj.pk,
+            "symbol": obj.symbol,
+            "body": obj.body_id,
+            "country": obj.country_id,
+            "adopted_on": m.format_partial_date(obj.adopted_on, obj.adopted_on_precision),
+        }
+    elif name == "themes":
+        row = {"slug": obj.slug, "name": obj.name, "name_ru": obj.name_ru}
+    else:
+        row = {"code": obj.code, "name": obj.name, "name_ru": obj.name_ru}
+    if name == "reviews":
+        page = reverse("tracker:concerns") + "?" + urlencode({"review": obj.pk})
+    elif name == "themes":
+        page = reverse("tracker:theme", args=[obj.slug])
+    else:
+        page = obj.get_absolute_url()
+    return row | {"page_url": page}
+
+
+def site_search_json(request):
+    """The search page's twin: the same groups, the same rows, as JSON."""
+    throttled = _throttled(request)
+    if throttled:
+        wait = {"Retry-After": throttled["Retry-After"]}
+        return JsonResponse({"detail": _("Too many requests.")}, status=429, headers=wait)
+    unknown = sorted(set(request.GET) - {"q", "format"})
+    if unknown or request.GET.get("format", "json") != "json":
+        known = _("Unknown parameter. Known: %(known)s.") % {"known": "q, format=json"}
+        errors = {p: [known] for p in unknown or ["format"]}
+        return JsonResponse({"detail": _summary_of(errors), "errors": errors}, status=400)
+    form, groups, status = _site_search(request)
+    if status != 200:
+        errors = {field: [str(e) for e in messages] for field, messages in form.errors.items()}
+        return JsonResponse({"detail": _summary_of(errors), "errors": errors}, status=status)
+    absolute = request.build_absolute_uri
+    body = {
+        "q": form.cleaned_data["q"].strip(),
+        "results": {
+            g["name"]: {
+                "count": g["count"],
+                "list_url": absolute(g["list_url"]) if g["list_url"] else None,
+                "results": [
+                    (row := _search_row(g["name"], obj)) | {"page_url": absolute(row["page_url"])}
+                    for obj in g["rows"]
+                ],
+            }
+            for g in groups
+        },
+    }
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+def _summary_of(errors: dict) -> str:
+    return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())

@@ -283,7 +283,7 @@ def world_generate(
             )
             created["assessments"] = _assessments(world, concern_ids, claim_ids)
         # Assessments written in bulk send no signals: set each record's current status.
-        m.refresh_current_status()
+        counts.refresh_current_status()
         # Primary keys were given explicitly: move PostgreSQL's sequences past them.
         models = [m.Ratification, m.Review, m.Concern, m.Claim, m.Report, m.Stance, m.Assessment]
         with connection.cursor() as cursor:

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import AXE
 
@@ -33,8 +34,9 @@ def test_every_page_loads_without_console_errors(page, tracker_data):
     # Follow a link from a list to a detail page, the way a reader would.
     visit(page, "/concerns/?country=KAZ")
     page.get_by_role("link", name=re.compile("ill-treatment in pre-trial detention")).click()
-    assert re.search(r"/concerns/\d+/$", page.url)
-    assert page.get_by_role("heading", name="Assessments over time").is_visible()
+    # The click starts the navigation; wait until the detail page has loaded.
+    page.wait_for_url(re.compile(r"/concerns/\d+/$"), wait_until="load")
+    expect(page.get_by_role("heading", name="Assessments over time")).to_be_visible()
     assert page.console.errors == []
 
 
@@ -65,14 +67,23 @@ def test_compare_selector_builds_a_bookmarkable_address(page, tracker_data):
 
 
 def test_language_switcher_shows_the_russian_interface(page, tracker_data):
-    visit(page, "/countries/KAZ/")
-    page.get_by_label("Language").select_option("ru")  # the script submits on change
+    visit(page, "/countries/KAZ/?theme=torture")
+    page.get_by_role("navigation", name="Language").get_by_role("link", name="Русский").click()
     page.wait_for_function("document.documentElement.lang === 'ru'")
-    assert page.url.endswith("/countries/KAZ/")
+    # The same page, its filters kept, at the Russian address anyone can be sent.
+    assert page.url.endswith("/ru/countries/KAZ/?theme=torture")
     assert page.locator("h1").inner_text().startswith("Казахстан")
     assert page.get_by_role("heading", name="Обязательства", exact=True).is_visible()
-    visit(page, "/")
+    visit(page, "/ru/")
     assert "Пытки" in page.locator("table.grid").inner_text()
+    # Links inside a Russian page stay Russian; the English link leads back.
+    assert (
+        page.get_by_role("link", name="Страны", exact=True).get_attribute("href")
+        == "/ru/countries/"
+    )
+    page.get_by_role("link", name="English").click()
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert "/ru/" not in page.url and page.locator("table.grid").is_visible()
     assert page.console.errors == []
 
 

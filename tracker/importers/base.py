@@ -1,7 +1,11 @@
 """What every importer shares: the error type, the result, file readers, dates, names, progress.
 
 An importer reads a file into plain rows, checks every row, and writes in bulk inside the one
-transaction ``run_import`` opens; any bad value raises ``ImportDataError`` and nothing is saved.
+transaction ``run_import`` opens; any bad value raises ``ImportDataError`` and nothing is saved
+(the UHRI importer, asked to skip invalid rows, keeps the errors in ``ImportResult.skipped``
+instead and goes on). Each importer takes ``write``: with ``write=False`` (the check phase) it
+reads the file and the database, decides everything, counts and lists what it would create or
+change, and writes nothing at all.
 """
 
 import csv
@@ -18,10 +22,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
 from tracker import models as m
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent.parent / "seeds"
-COUNTRY_ALIASES = SEEDS_DIR / "country_aliases.csv"
 THEME_ALIASES = SEEDS_DIR / "theme_aliases.csv"
 
 # Rows per bulk_create / bulk_update call: large enough to be fast, small enough for SQLite's
@@ -38,12 +43,29 @@ class ImportDataError(Exception):
     column: str
     value: str
     expected: str
+    unit: str = "line"  # what ``line`` counts: "record" for the records of a JSON array
 
     def __str__(self):
-        where = f"{self.file}, line {self.line}" if self.line else self.file
+        where = f"{self.file}, {self.unit} {self.line}" if self.line else self.file
         if self.column:
             where += f", column {self.column!r}"
         return f"{where}: {self.value!r} is not valid: expected {self.expected}"
+
+
+# Records an import lists one by one (the admin's preview shows them); past this, only counted.
+CHANGES_LIMIT = 200
+
+
+@dataclass
+class Change:
+    """One record an import creates or changes: its kind, model, natural key and the fields."""
+
+    kind: str
+    model: type
+    key: str
+    action: str  # "created" or "updated"
+    fields: tuple[str, ...] = ()
+    url: str = ""  # set after the import: the record's admin page
 
 
 @dataclass
@@ -54,9 +76,21 @@ class ImportResult:
     left_alone: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rows: int = 0
+    # Rows left out by an import run with ``skip_invalid``: the errors that would have stopped it.
+    skipped: list[ImportDataError] = field(default_factory=list)
+    # The first ``CHANGES_LIMIT`` records created or changed, and how many more there are.
+    changes: list[Change] = field(default_factory=list)
+    changes_more: int = 0
 
     def count(self, kind: str, outcome: str, n: int = 1) -> None:
         self.counts.setdefault(kind, Counter())[outcome] += n
+
+    def change(self, kind: str, model, key: str, action: str, fields=()) -> None:
+        """List one record created or changed (``fields``: the names of what changes)."""
+        if len(self.changes) < CHANGES_LIMIT:
+            self.changes.append(Change(kind, model, str(key), action, tuple(fields)))
+        else:
+            self.changes_more += 1
 
     def lines(self) -> list[str]:
         """The summary as text lines: counts per kind, then what was left alone and why."""
@@ -70,7 +104,20 @@ class ImportResult:
             out.append(f"left alone ({len(self.left_alone)}):")
             out.extend(f"  {line}" for line in self.left_alone)
         out.extend(self.notes)
+        if self.skipped:
+            out.append(f"{len(self.skipped)} rows left out (--skip-invalid): see the report")
         return out
+
+    def skipped_csv(self) -> str:
+        """The rows left out, as CSV: file, line (or JSON record), column, value, why."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["file", "line", "record", "column", "value", "why"])
+        for error in self.skipped:
+            line, record = ("", error.line) if error.unit == "record" else (error.line, "")
+            why = f"expected {error.expected}"
+            writer.writerow([error.file, line, record, error.column, error.value, why])
+        return out.getvalue()
 
 
 # Reading files ---------------------------------------------------------------------------------
@@ -96,9 +143,9 @@ def decode_text(data: bytes, name: str) -> str:
     return text
 
 
-def csv_records(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
+def csv_records(data: bytes, name: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) for every CSV record; handles CRLF and quoted commas."""
-    reader = csv.reader(io.StringIO(decode_text(data, name), newline=""))
+    reader = csv.reader(io.StringIO(decode_text(data, name), newline=""), delimiter=delimiter)
     try:
         for cells in reader:
             yield reader.line_num, cells
@@ -106,7 +153,9 @@ def csv_records(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
         raise ImportDataError(name, reader.line_num, "", "", f"well-formed CSV ({exc})") from exc
 
 
-def csv_file_records(path: Path, name: str) -> Iterator[tuple[int, list[str]]]:
+def csv_file_records(
+    path: Path, name: str, delimiter: str = ","
+) -> Iterator[tuple[int, list[str]]]:
     """Like ``csv_records``, read from the file as it goes: memory stays flat for any size.
 
     Lines are decoded one by one so that a byte that is not UTF-8 is reported on its own line.
@@ -115,7 +164,7 @@ def csv_file_records(path: Path, name: str) -> Iterator[tuple[int, list[str]]]:
     with open(path, "rb") as handle:
         head = handle.read(65536)
     if b"\r" in head and b"\n" not in head:
-        yield from csv_records(path.read_bytes(), name)
+        yield from csv_records(path.read_bytes(), name, delimiter)
         return
 
     def lines(handle):
@@ -133,7 +182,7 @@ def csv_file_records(path: Path, name: str) -> Iterator[tuple[int, list[str]]]:
             yield text
 
     with open(path, "rb") as handle:
-        reader = csv.reader(lines(handle))
+        reader = csv.reader(lines(handle), delimiter=delimiter)
         try:
             for cells in reader:
                 yield reader.line_num, cells
@@ -156,37 +205,180 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def xlsx_records(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
-    """(sheet row number, cells) of the first worksheet of an .xlsx workbook."""
-    import openpyxl
+# Spreadsheets are zip archives (.xlsx) or whole-file binaries (.xls) that unpack in memory: a
+# 4 MB upload can hold a sheet of gigabytes. These bound what one import reads; each can be
+# raised through the setting of the same name (see the README's "Data in and out").
+SHEET_MAX_UNPACKED_BYTES = 300_000_000
+SHEET_MAX_RATIO = 100
+SHEET_MAX_ROWS = 1_000_000
+SHEET_MAX_COLUMNS = 100
+# Parts smaller than this are not held to the ratio: tiny parts of real workbooks (an empty
+# sheet, a shared-strings table of a few repeated words) can pack very tightly.
+SHEET_RATIO_FLOOR = 1_000_000
+
+
+@dataclass(frozen=True)
+class SheetLimits:
+    """What one spreadsheet may unpack to and hold, from the settings of the same names."""
+
+    unpacked_bytes: int
+    ratio: int
+    rows: int
+    columns: int
+
+    @classmethod
+    def from_settings(cls) -> "SheetLimits":
+        from django.conf import settings
+
+        return cls(
+            unpacked_bytes=getattr(
+                settings, "IMPORT_SHEET_MAX_UNPACKED_BYTES", SHEET_MAX_UNPACKED_BYTES
+            ),
+            ratio=getattr(settings, "IMPORT_SHEET_MAX_RATIO", SHEET_MAX_RATIO),
+            rows=getattr(settings, "IMPORT_SHEET_MAX_ROWS", SHEET_MAX_ROWS),
+            columns=getattr(settings, "IMPORT_SHEET_MAX_COLUMNS", SHEET_MAX_COLUMNS),
+        )
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:,.1f} MB" if n >= 1_000_000 else f"{n:,} bytes"
+
+
+def check_zip_sizes(data: bytes, name: str, limits: SheetLimits) -> None:
+    """Refuse a workbook whose parts would unpack beyond the limits, before anything unpacks.
+
+    The sizes are those the archive declares; Python's zipfile never inflates a part beyond its
+    declared size (a part that lies fails its checksum), so the declaration is a safe bound.
+    """
+    import zipfile
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise ImportDataError(name, 0, "", "", f"a readable .xlsx workbook ({exc})") from exc
+    bomb = "; refused as a possible zip bomb"
+    for part in parts:
+        packed = max(part.compress_size, 1)
+        if part.file_size > SHEET_RATIO_FLOOR and part.file_size > limits.ratio * packed:
+            raise ImportDataError(
+                name,
+                0,
+                "",
+                f"{part.filename} unpacks from {_size(part.compress_size)} to "
+                f"{_size(part.file_size)}, {part.file_size // packed:,} times as much",
+                f"parts that unpack to at most {limits.ratio:,} times their packed size "
+                f"(IMPORT_SHEET_MAX_RATIO){bomb}",
+            )
+    total = sum(part.file_size for part in parts)
+    if total > limits.unpacked_bytes:
+        raise ImportDataError(
+            name,
+            0,
+            "",
+            f"the workbook unpacks to {_size(total)}",
+            f"a workbook that unpacks to at most {_size(limits.unpacked_bytes)} "
+            f"(IMPORT_SHEET_MAX_UNPACKED_BYTES){bomb}",
+        )
+
+
+def _too_many_rows(name: str, number: int, limits: SheetLimits) -> ImportDataError:
+    return ImportDataError(
+        name,
+        number,
+        "",
+        f"row {number:,}",
+        f"a sheet of at most {limits.rows:,} rows (IMPORT_SHEET_MAX_ROWS)",
+    )
+
+
+def _blank(value) -> bool:
+    return value is None or value == ""
+
+
+def _capped(values, name: str, number: int, limits: SheetLimits, blank=_blank):
+    """A row's values cut to the column limit; a value beyond it refuses the sheet."""
+    if len(values) <= limits.columns:
+        return values
+    for offset, value in enumerate(values[limits.columns :]):
+        if not blank(value):
+            column = limits.columns + offset + 1
+            raise ImportDataError(
+                name,
+                number,
+                "",
+                f"a value in column {column:,}",
+                f"a sheet of at most {limits.columns:,} columns (IMPORT_SHEET_MAX_COLUMNS)",
+            )
+    return values[: limits.columns]
+
+
+def xlsx_records(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
+    """(sheet row number, cells) of the first worksheet of an .xlsx workbook, within the
+    ``SheetLimits``: sizes checked before openpyxl reads anything, rows and columns while
+    reading."""
+    import openpyxl
+
+    limits = SheetLimits.from_settings()
+    check_zip_sizes(data, name, limits)
+    try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        declared = sheet.max_column  # from the sheet's <dimension>, None without one
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise ImportDataError(name, 0, "", "", f"a readable .xlsx workbook ({exc})") from exc
-    sheet = book.worksheets[0]
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        yield number, [cell_text(v) for v in values]
-    book.close()
+    # openpyxl pads every row to the declared width (or to its last cell without one): a
+    # declared A1:XFD1 would make each row 16,384 values. One column past the limit is enough
+    # to tell a sheet that uses it; a row past the row limit is enough to refuse the sheet.
+    max_col = None if declared is not None and declared <= limits.columns else limits.columns + 1
+    rows = sheet.iter_rows(max_col=max_col, max_row=limits.rows + 1, values_only=True)
+    number = 0
+    try:
+        for number, values in enumerate(rows, start=1):
+            if number > limits.rows:
+                raise _too_many_rows(name, number, limits)
+            yield number, [cell_text(v) for v in _capped(values, name, number, limits)]
+    except ImportDataError:
+        raise
+    except Exception as exc:  # a part that fails its checksum, XML that does not parse
+        raise ImportDataError(
+            name, number + 1, "", "", f"a readable .xlsx workbook ({exc})"
+        ) from exc
+    finally:
+        book.close()
+
+
+def _blank_xls_cell(cell) -> bool:
+    import xlrd
+
+    return cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK) or cell.value == ""
 
 
 def xls_records(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
-    """(sheet row number, cells) of the first sheet of a legacy .xls workbook."""
+    """(sheet row number, cells) of the first sheet of a legacy .xls workbook, within the
+    ``SheetLimits``."""
     import xlrd
 
+    limits = SheetLimits.from_settings()
     try:
-        book = xlrd.open_workbook(file_contents=data)
+        # Only the first sheet is parsed (on_demand), and rows hold the cells they have
+        # (ragged_rows): xlrd otherwise pads every row to the widest one, so a single cell
+        # declared at row 65,536 and column 256 cost 150 MB for a file of a few kilobytes.
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, ragged_rows=True)
+        sheet = book.sheet_by_index(0)
     except Exception as exc:  # xlrd raises several types for a damaged file
         raise ImportDataError(name, 0, "", "", f"a readable .xls workbook ({exc})") from exc
-    sheet = book.sheet_by_index(0)
+    if sheet.nrows > limits.rows:
+        raise _too_many_rows(name, limits.rows + 1, limits)
     for index in range(sheet.nrows):
+        number = index + 1
         cells = []
-        for cell in sheet.row(index):
+        for cell in _capped(sheet.row(index), name, number, limits, _blank_xls_cell):
             if cell.ctype == xlrd.XL_CELL_DATE:
                 cells.append(cell_text(xlrd.xldate_as_datetime(cell.value, book.datemode)))
             else:
                 cells.append(cell_text(cell.value))
-        yield index + 1, cells
+        yield number, cells
 
 
 def table_records(data: bytes, name: str) -> Iterator[tuple[int, list[str]]]:
@@ -326,14 +518,13 @@ SKIP = "-"
 
 
 class CountryNames:
-    """Finds a country's ISO3 code from its ISO2 code, its name or an alias in the alias file.
-
-    The alias file (``seeds/country_aliases.csv``: ``alias,country``) holds old codes (``TP``),
-    former and variant names (``Swaziland``); an alias with an empty country names a state the
-    tracker does not hold (an observer such as the Holy See), whose rows are skipped.
+    """Finds a country's ISO3 code from its ISO2 code, its name or an alias (``CountryAlias``,
+    editable in the admin, seeded from ``seeds/country_aliases.csv``): old codes (``TP``),
+    former and variant names (``Swaziland``); an alias with no country names a state the tracker
+    does not hold (an observer such as the Holy See), whose rows are skipped.
     """
 
-    def __init__(self, alias_file: Path = COUNTRY_ALIASES):
+    def __init__(self):
         self.codes: set[str] = set()
         self.by_iso2: dict[str, str] = {}
         self.by_name: dict[str, str] = {}
@@ -341,12 +532,10 @@ class CountryNames:
             self.codes.add(code)
             self.by_iso2[iso2] = code
             self.by_name[normal(name)] = code
-        self.aliases: dict[str, str] = {}
-        for row in read_alias_file(alias_file):
-            target = row.get("country", "").upper()
-            if target and target not in self.codes:
-                continue  # an alias for a state this database does not hold
-            self.aliases.setdefault(normal(row["alias"]), target or SKIP)
+        self.aliases: dict[str, str] = {
+            normal(alias): code or SKIP
+            for alias, code in m.CountryAlias.objects.values_list("alias", "country_id")
+        }
 
     def find(self, text: str) -> str | None:
         """ISO3 code, ``SKIP`` for a known non-tracked state, or None if unknown."""
@@ -604,3 +793,37 @@ class FulltextPaused:
             with connection.cursor() as cursor:
                 cursor.execute(self.sql)
         return False
+
+
+def write_with_history(
+    model,
+    created: list,
+    updated: list,
+    fields,
+    *,
+    reason: str,
+    result: ImportResult,
+    kind: str,
+    write: bool = True,
+) -> None:
+    """Write an import's new and changed records of ``model`` in bulk, each with a history row
+    giving ``reason``, and count them in ``result`` under ``kind``; with ``write=False`` only
+    count them."""
+    if write:
+        bulk_create_with_history(
+            created, model, batch_size=BATCH_SIZE, default_change_reason=reason
+        )
+        if updated:
+            bulk_update_with_history(
+                updated, model, fields, batch_size=BATCH_SIZE, default_change_reason=reason
+            )
+    result.count(kind, "created", len(created))
+    result.count(kind, "updated", len(updated))
+
+
+def changed_fields(before: dict, record) -> list[str]:
+    """The names of the fields of ``record`` that differ from ``before`` (attname -> value),
+    ``_id`` dropped from foreign keys."""
+    return [
+        name.removesuffix("_id") for name, value in before.items() if getattr(record, name) != value
+    ]

@@ -12,10 +12,9 @@ The rules (shared by the UN Treaty Collection extract and OHCHR's dashboard data
 import datetime as dt
 
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from tracker import models as m
-from tracker.importers.base import BATCH_SIZE, ImportResult
+from tracker.importers.base import ImportResult, changed_fields, write_with_history
 
 RANK = {m.Precision.DAY: 0, m.Precision.MONTH: 1, m.Precision.YEAR: 2}
 DATE_FIELDS = ("signature_date", "action_date")
@@ -74,6 +73,7 @@ class RatificationMerger:
         self.created: dict[tuple[str, str], m.Ratification] = {}
         self.updated: dict[tuple[str, str], m.Ratification] = {}
         self.touched: set[tuple[str, str]] = set()
+        self.fields: dict[tuple[str, str], list[str]] = {}  # what changes, per updated record
 
     def existing(self, country: str, instrument: str) -> m.Ratification | None:
         return self.records.get((country, instrument))
@@ -111,7 +111,8 @@ class RatificationMerger:
             self.records[pair] = self.created[pair] = record
             return
         own = record.source_id == self.source.pk
-        before = {f: getattr(record, f) for f in WRITE_FIELDS if f != "updated_at"}
+        before = {f: getattr(record, f) for f in WRITE_FIELDS if f not in ("updated_at", "source")}
+        before["source_id"] = record.source_id
         for name, offered in (("signature_date", signature), ("action_date", action_date)):
             if offered is None:
                 continue
@@ -125,7 +126,7 @@ class RatificationMerger:
                 setattr(record, f"{name}_precision", offered[1])
         if record.action_date and not record.action:
             record.action = m.Ratification.Action.RATIFICATION
-        changed = any(getattr(record, f) != v for f, v in before.items())
+        changed = any(getattr(record, f) != v for f, v in before.items() if f != "source_id")
         if not changed:
             if pair not in self.created and pair not in self.updated:
                 self.result.count("ratifications", "unchanged")
@@ -138,6 +139,8 @@ class RatificationMerger:
         record.locator = locator
         if pair not in self.created:
             self.updated[pair] = record
+            fields = self.fields.setdefault(pair, [])
+            fields += [f for f in changed_fields(before, record) if f not in fields]
 
     def report_newer(self, country: str, instrument: str, file_says: str) -> None:
         """The file shows less than the tracker holds (e.g. no action, a 2023 ratification)."""
@@ -173,26 +176,30 @@ class RatificationMerger:
         self.keys.add(key)
         return key
 
-    def save(self) -> None:
-        """Write the new and changed records in bulk, with the import as their history reason."""
+    def save(self, *, write: bool = True) -> None:
+        """Write the new and changed records in bulk, with the import as their history reason
+        (without ``write``, check and count them only)."""
         now = timezone.now()
+        # A source the check phase would create is not in the database yet to be checked.
+        exclude = ["source"] if self.source._state.adding else []
         created = list(self.created.values())
         for record in created:
-            record.full_clean(validate_unique=False, validate_constraints=False)
-        bulk_create_with_history(
-            created, m.Ratification, batch_size=BATCH_SIZE, default_change_reason=self.reason
-        )
+            record.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+            self.result.change("ratifications", m.Ratification, record.key, "created")
         updated = list(self.updated.values())
-        for record in updated:
+        for pair, record in self.updated.items():
             record.updated_at = now
-            record.full_clean(validate_unique=False, validate_constraints=False)
-        if updated:
-            bulk_update_with_history(
-                updated,
-                m.Ratification,
-                WRITE_FIELDS,
-                batch_size=BATCH_SIZE,
-                default_change_reason=self.reason,
+            record.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+            self.result.change(
+                "ratifications", m.Ratification, record.key, "updated", self.fields.get(pair, ())
             )
-        self.result.count("ratifications", "created", len(created))
-        self.result.count("ratifications", "updated", len(updated))
+        write_with_history(
+            m.Ratification,
+            created,
+            updated,
+            WRITE_FIELDS,
+            reason=self.reason,
+            result=self.result,
+            kind="ratifications",
+            write=write,
+        )

@@ -5,6 +5,7 @@ place and never duplicates them. Many-to-many links are set in a second pass, af
 of the kind exists, so a concern can point at an earlier-cycle concern later in the same file.
 """
 
+import itertools
 import json
 from pathlib import Path
 
@@ -79,11 +80,15 @@ def _text(value) -> str:
     return str(value)
 
 
-def import_tracker(path: Path, *, result: ImportResult, reason: str, name: str = "") -> None:
-    """Upsert every record of a tracker export on its natural key, kinds in load order."""
+def import_tracker(
+    path: Path, *, result: ImportResult, reason: str, name: str = "", write: bool = True
+) -> None:
+    """Upsert every record of a tracker export on its natural key, kinds in load order (without
+    ``write``, check and compare every record the same way, writing nothing)."""
     name = name or path.name
     document = read_document(path, name)
     keys = NaturalKeys()
+    check = _Check(keys)
     for kind, (model, natural_key) in exporters.kinds().items():
         if kind not in document:
             continue
@@ -92,25 +97,98 @@ def import_tracker(path: Path, *, result: ImportResult, reason: str, name: str =
             result.rows += 1
             try:
                 values, m2m = convert_row(model, row, keys)
-                outcome = _upsert(model, natural_key, values, {}, keys, reason)
+                outcome, fields, obj = check.record(model, natural_key, values, clean=not write)
+                if write:
+                    outcome = _upsert(model, natural_key, values, {}, keys, reason)
             except ValueError as exc:
                 column, value, expected = (exc.args + ("", "", ""))[:3]
                 raise ImportDataError(name, line, column, value, expected) from exc
             except ValidationError as exc:
                 raise _validation_error(name, line, row, exc) from exc
-            pending.append((line, row, values, m2m, outcome))
-        for line, row, values, m2m, outcome in pending:
+            pending.append((line, row, values, m2m, outcome, fields, obj))
+        for line, row, values, m2m, outcome, fields, obj in pending:
             if m2m:
                 try:
-                    linked = _upsert(model, natural_key, values, m2m, keys, reason)
+                    relinked = check.links(obj, m2m)
+                    if write:
+                        _upsert(model, natural_key, values, m2m, keys, reason)
                 except ValueError as exc:
                     column = next(iter(m2m))
                     raise ImportDataError(
                         name, line, column, row.get(column, ""), str(exc.args[0])
                     ) from exc
-                if outcome == "unchanged":
-                    outcome = linked
+                if relinked and outcome == "unchanged":
+                    outcome = "updated"
+                fields = [*fields, *relinked]
             result.count(kind, outcome)
+            if outcome != "unchanged":
+                # The natural key as the file writes it (a key, a code, or the keys of the two
+                # records a link row joins).
+                label = " / ".join(row.get(name, "") for name in natural_key)
+                result.change(kind, model, label, outcome, fields)
+
+
+class _Check:
+    """Compares a file's records with the tracker's without writing: what ``_upsert`` would do.
+
+    Records the file creates get stand-in ids (negative, for numbered records), remembered so
+    that later rows can point at them, and are checked in full except for references to other
+    records that exist only in the file so far.
+    """
+
+    def __init__(self, keys: NaturalKeys):
+        self.keys = keys
+        self.new: dict[tuple, object] = {}  # (model, natural key values) -> the unsaved record
+        self.stand_ins: dict[tuple, object] = {}  # (model, pk) -> a record only the file holds
+        self.numbers = itertools.count(1)
+
+    def record(self, model, natural_key, values: dict, *, clean: bool):
+        """("created" / "updated" / "unchanged", fields that change, the record)."""
+        lookup = {}
+        for name in natural_key:
+            field = model._meta.get_field(name)
+            lookup[field.attname] = values[field.attname] if field.is_relation else values[name]
+        held = (model, tuple(sorted(lookup.items())))
+        obj = self.new.get(held) or model.objects.filter(**lookup).first()
+        if obj is None:
+            obj, outcome, fields = model(**values), "created", []
+        else:
+            fields = [a for a, v in values.items() if getattr(obj, a) != v]
+            for attname in fields:
+                setattr(obj, attname, values[attname])
+            outcome = "updated" if fields else "unchanged"
+        if clean and fields or clean and outcome == "created":
+            exclude = []
+            for f in model._meta.concrete_fields:
+                planned = f.is_relation and self.stand_ins.get(
+                    (f.related_model, getattr(obj, f.attname))
+                )
+                if planned:
+                    # Not looked up in the database (it is not there yet); ``clean()`` reads it.
+                    setattr(obj, f.name, planned)
+                    exclude.append(f.name)
+            obj.full_clean(exclude=exclude)
+            if outcome == "created" and held not in self.new:
+                if obj.pk is None:
+                    obj.pk = -next(self.numbers)
+                self.stand_ins[(model, obj.pk)] = obj
+                self.new[held] = obj
+                self.keys.remember(obj)
+        names = [a.removesuffix("_id") for a in fields if not a.endswith("_precision")]
+        return outcome, names, obj
+
+    def links(self, obj, m2m: dict[str, list[str]]) -> list[str]:
+        """The many-to-many fields of ``obj`` the file would change."""
+        changed = []
+        for name, natural_keys in m2m.items():
+            field = obj._meta.get_field(name)
+            wanted = {self.keys(field.related_model, k) for k in natural_keys}
+            current = set()
+            if obj.pk is not None and (type(obj), obj.pk) not in self.stand_ins:
+                current = set(getattr(obj, name).values_list("pk", flat=True))
+            if wanted != current:
+                changed.append(name)
+        return changed
 
 
 def _validation_error(name, line, row, exc: ValidationError) -> ImportDataError:

@@ -1,11 +1,33 @@
 import django.db.models.deletion
 from django.db import migrations, models
-
-from tracker import counts
+from django.db.models import Count
 
 
 def fill(apps, schema_editor):
-    counts.recount(apps=apps)
+    """Count what is there, as the tracker counted it when this table was added: per country,
+    theme (None: no theme; and once in all), editorial status and current status. Written
+    with the migration's own models, not the live code, so that later changes to how counts
+    are kept never change what this migration does (the app recounts on later writes)."""
+    counted = apps.get_model("tracker", "RecordCount")
+    using = schema_editor.connection.alias
+    rows = []
+    for name, outcome in (("concern", "implementation"), ("claim", "verification")):
+        records = apps.get_model("tracker", name)._default_manager.using(using)
+        for columns, all_themes in ((("themes",), False), ((), True)):
+            grouped = records.values("country_id", "status", outcome, *columns)
+            for row in grouped.annotate(n=Count("pk")).order_by():
+                rows.append(
+                    counted(
+                        record=name,
+                        country_id=row["country_id"],
+                        theme_id=row.get("themes"),
+                        all_themes=all_themes,
+                        status=row["status"],
+                        outcome=row[outcome],
+                        n=row["n"],
+                    )
+                )
+    counted._default_manager.using(using).bulk_create(rows, batch_size=1000)
 
 
 class Migration(migrations.Migration):

@@ -6,13 +6,16 @@ from decimal import Decimal
 from html import escape as esc
 
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import stringfilter
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from tracker import models as m
 
@@ -91,7 +94,7 @@ def editorial(context, obj) -> str:
     if getattr(obj, "status", None) == "draft":
         html = format_html('<span class="badge draft">{}</span>', _("draft"))
     user = context.get("user")
-    if user is not None and user.is_staff:
+    if m.sees_drafts(user, type(obj)):
         url = admin_change_url(obj)
         if url:
             html += format_html(' <a class="edit" href="{}">{}</a>', url, _("edit in admin"))
@@ -100,6 +103,7 @@ def editorial(context, obj) -> str:
 
 STATUS_LABELS = {
     **dict(m.TreatyStatus.choices),
+    m.NO_DATA: _lazy("no data"),
     **dict(m.Implementation.choices),
     **dict(m.Verification.choices),
     **dict(m.Stance.Kind.choices),
@@ -109,6 +113,7 @@ STATUS_SYMBOLS = {
     "party": "●",
     "signatory": "◐",
     "none": "○",
+    m.NO_DATA: "–",
     "implemented": "✔",
     "partially_implemented": "◐",
     "not_implemented": "✖",
@@ -131,6 +136,42 @@ def status_badge(status: str, detail: str = ""):
     not in a template: pages show hundreds of badges, and a template per badge (or even
     ``format_html`` and a translation lookup per badge) was a good part of their rendering."""
     return mark_safe(_badge(get_language(), status, detail))
+
+
+def language_path(path: str, code: str) -> str:
+    """``path`` (without the script prefix) in language ``code``: the pages' URLs carry their
+    language as a prefix, none for the default (tracker.urls)."""
+    for other, _name in settings.LANGUAGES:
+        if other != settings.LANGUAGE_CODE and (
+            path == f"/{other}" or path.startswith(f"/{other}/")
+        ):
+            path = path[len(other) + 1 :] or "/"
+            break
+    return path if code == settings.LANGUAGE_CODE else f"/{code}{path}"
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context) -> list[tuple[str, str, str]]:
+    """``(code, name, url)`` of this page in each language, its query string kept."""
+    request = context.get("request")
+    if request is None:
+        return []
+    prefix = get_script_prefix().rstrip("/")
+    query = request.META.get("QUERY_STRING", "")
+    return [
+        (
+            code,
+            name,
+            prefix + language_path(request.path_info, code) + (f"?{query}" if query else ""),
+        )
+        for code, name in settings.LANGUAGES
+    ]
+
+
+@register.filter
+def status_word(status: str) -> str:
+    """A status in words, as its badge says it (for text that cannot hold a badge)."""
+    return str(STATUS_LABELS.get(status, status))
 
 
 def _badge(language: str | None, status: str, detail="") -> str:
@@ -186,7 +227,7 @@ def url_pattern(view_name: str) -> str:
     """The path of ``view_name`` for any record as a format string, ``"/claims/{}/"``: pages and
     API lists link hundreds of records, and one ``reverse()`` each was a good part of their time.
     """
-    key = (view_name, get_script_prefix(), get_urlconf())
+    key = (view_name, get_script_prefix(), get_urlconf(), get_language())
     if key not in _url_patterns:
         marker = "987654321"
         _url_patterns[key] = reverse(view_name, args=[marker]).replace(marker, "{}")
@@ -204,18 +245,30 @@ def _as_float(value) -> float:
 
 
 @register.inclusion_tag("tracker/_chart.html")
-def indicator_chart(indicator, observations, target=None, width=360, height=160):
+def indicator_chart(indicator, observations, pledge=None, width=360, height=160):
     """A small line chart as inline SVG, with a dashed line at a pledge's target if given.
 
-    ``observations`` are one country's values of ``indicator`` in date order. The same figures
-    are listed in a table under the chart, so the chart is decoration for sighted readers.
+    ``observations`` are one country's values of ``indicator`` in date order. Each source gets
+    a line of its own: figures from different sources were not necessarily measured the same
+    way, and one line through all of them would draw a change that may be only a change of
+    source. The target line runs from the day the pledge was made (the chart's start when that
+    is not known) to its deadline (the chart's end). The unit heads the value axis. One figure
+    alone is shown as a figure, not as a chart of one dot. The same figures are listed in a
+    table under the chart, so the chart is decoration for sighted readers.
     """
-    pad_left, pad_right, pad_top, pad_bottom = 36, 12, 12, 24
+    target = pledge.target_value if pledge is not None else None
+    context = {"indicator": indicator, "observations": observations, "pledge": pledge}
+    context["target"] = target
+    if len(observations) == 1:
+        return {**context, "single": observations[0]}
+    pad_left, pad_right, pad_top, pad_bottom = 36, 12, 22, 24
     values = [_as_float(o.value) for o in observations]
     top = max([*values, _as_float(target) if target is not None else 0, 1.0])
     top = top * 1.1
     days = [o.observed_on.toordinal() for o in observations]
-    first, last = (min(days), max(days)) if days else (0, 1)
+    # The pledge's dates widen the time axis, so that its target line starts and ends on them.
+    pledged = [d.toordinal() for d in (pledge.made_on, pledge.due_by) if d] if target else []
+    first, last = (min(days + pledged), max(days + pledged)) if days else (0, 1)
     span = (last - first) or 1
     plot_w, plot_h = width - pad_left - pad_right, height - pad_top - pad_bottom
 
@@ -228,28 +281,44 @@ def indicator_chart(indicator, observations, target=None, width=360, height=160)
     # Coordinates go to the template as strings: numbers would be localised ("23,3" in Russian),
     # which SVG cannot read.
     points = [(f"{x(d)}", f"{y(v)}", o) for d, v, o in zip(days, values, observations, strict=True)]
-    years = sorted({dt.date.fromordinal(d).year for d in days})
+    # One series per source, in the order each source first appears (its points stay in date
+    # order); ``n`` picks the line style, and only four are drawn apart.
+    by_source: dict = {}
+    for point in points:
+        observation = point[2]
+        line = by_source.get(observation.source_id)
+        if line is None:
+            line = {"n": len(by_source) % 4, "source": observation.source, "points": []}
+            by_source[observation.source_id] = line
+        line["points"].append(point)
+    series = list(by_source.values())
+    for line in series:
+        line["polyline"] = " ".join(f"{px},{py}" for px, py, _ in line["points"])
+    years = sorted({dt.date.fromordinal(d).year for d in days + pledged})
     ticks = [years[0], years[-1]] if len(years) > 1 else years
     baseline = pad_top + plot_h
+    if target is not None:
+        start = pledge.made_on.toordinal() if pledge.made_on else first
+        end = pledge.due_by.toordinal() if pledge.due_by else last
+        context["target_x"] = (f"{x(start)}", f"{x(end)}")
+        context["target_y"] = f"{y(_as_float(target))}"
     return {
-        "indicator": indicator,
+        **context,
         "width": f"{width}",
         "height": f"{height}",
         "points": points,
-        "polyline": " ".join(f"{px},{py}" for px, py, _ in points),
-        "target": target,
-        "target_y": f"{y(_as_float(target))}" if target is not None else None,
+        "series": series,
         "baseline_y": f"{baseline}",
         "tick_y": f"{baseline + 16}",
         "label_x": f"{pad_left - 4}",
         "left": f"{pad_left}",
         "right": f"{width - pad_right}",
+        "unit_y": f"{pad_top - 10}",
         "top_label": round(top / 1.1),
         "top_y": f"{y(round(top / 1.1))}",
         "x_ticks": [
             (f"{max(x(dt.date(year, 1, 1).toordinal()), pad_left)}", year) for year in ticks
         ],
-        "observations": observations,
     }
 
 
@@ -289,8 +358,9 @@ def concern_items(context, concerns) -> str:
     language, url, para = get_language(), url_pattern("tracker:concern"), esc(_("para."))
     items = []
     for c in concerns:
-        badge = _badge(language, c.implementation)
-        html = f'<li><p>{badge} <span class="body">{esc(c.body_id)}</span>'
+        # A positive aspect asks nothing of the state: no implementation status to show.
+        badge = "" if c.kind == "positive_aspect" else _badge(language, c.implementation) + " "
+        html = f'<li><p>{badge}<span class="body">{esc(c.body_id)}</span>'
         if c.issued_on:
             html += f' <time datetime="{c.issued_on.isoformat()}">{c.issued_on.year}</time>'
         if c.paragraph:
@@ -302,21 +372,126 @@ def concern_items(context, concerns) -> str:
     return mark_safe("".join(items))
 
 
+def date_in_words(value: dt.date | None, precision: str | None) -> str:
+    """A partial date as readers write it: ``2022``, ``August 2022``, ``24 January 2006``."""
+    if value is None:
+        return ""
+    if precision == m.Precision.YEAR:
+        return str(value.year)
+    return date_format(value, "F Y" if precision == m.Precision.MONTH else "j F Y")
+
+
+@register.filter
+def date_words(obj, field: str) -> str:
+    """``obj.<field>`` with its ``<field>_precision`` as readers write it (``date_in_words``)."""
+    return date_in_words(getattr(obj, field, None), getattr(obj, f"{field}_precision", ""))
+
+
+PRECISION_WORDS = {
+    m.Precision.DAY: _lazy("dates to the day"),
+    m.Precision.MONTH: _lazy("dates to the month"),
+    m.Precision.YEAR: _lazy("years only"),
+}
+
+
+def treaty_basis(r) -> str:
+    """What a treaty status cell rests on, in words (its ``title``): the source with its
+    publisher and date, how precise the dates are, and the date the statement is valid for.
+
+    The world table has 3,474 cells citing a handful of sources: each wording is made once per
+    language and set of values (the key holds every value the text is made of)."""
+    source = getattr(r, "source", None)
+    if isinstance(r, m.SnapshotStatus):
+        detail = (
+            "snapshot",
+            r.snapshot.as_of,
+            r.snapshot.as_of_precision,
+            bool(r.snapshot.reported_year),
+        )
+    elif r is None:
+        detail = ("none",)
+    elif r.status_as_of == m.TreatyStatus.PARTY:
+        detail = ("record", r.action_date_precision)
+    elif r.status_as_of == m.TreatyStatus.SIGNATORY:
+        detail = ("record", r.signature_date_precision)
+    else:
+        detail = ("record", "")
+    cited = (
+        (source.title, source.publisher, source.published_on, source.published_on_precision)
+        if source is not None
+        else None
+    )
+    key = (get_language(), cited, detail)
+    text = _bases.get(key)
+    if text is None:
+        if len(_bases) > 5000:
+            _bases.clear()
+        text = _bases[key] = _treaty_basis(r)
+    return text
+
+
+_bases: dict[tuple, str] = {}
+
+
+def _treaty_basis(r) -> str:
+    if r is None:
+        return str(
+            _("No data: the tracker holds no record or statement on this treaty for this state.")
+        )
+    source = r.source
+    parts = []
+    if source is not None:
+        cited = shorten(source.title, 110)
+        byline = ", ".join(
+            p
+            for p in (
+                source.publisher,
+                date_in_words(source.published_on, source.published_on_precision),
+            )
+            if p
+        )
+        parts.append(
+            _("Source: %(source)s") % {"source": f"{cited} ({byline})" if byline else cited}
+        )
+    if isinstance(r, m.SnapshotStatus):
+        snapshot = r.snapshot
+        parts.append(
+            _("as that source stated it for %(date)s")
+            % {"date": date_in_words(snapshot.as_of, snapshot.as_of_precision)}
+        )
+        if snapshot.reported_year:
+            parts.append(str(PRECISION_WORDS[m.Precision.YEAR]))
+    else:
+        precision = ""
+        if r.status_as_of == m.TreatyStatus.PARTY:
+            precision = r.action_date_precision
+        elif r.status_as_of == m.TreatyStatus.SIGNATORY:
+            precision = r.signature_date_precision
+        if precision:
+            parts.append(str(PRECISION_WORDS.get(precision, precision)))
+        if source is not None and source.published_on:
+            valid = date_in_words(source.published_on, source.published_on_precision)
+            parts.append(_("as recorded in %(date)s") % {"date": valid})
+    return "; ".join(str(p) for p in parts) + "."
+
+
 @register.simple_tag(takes_context=True)
 def treaty_cell(context, r) -> str:
-    """A ratification's status as of the page's date (``status_as_of``), with the year it took
-    effect; ``none`` where ``r`` is None."""
+    """A cell's treaty status as of the page's date (``status_as_of``), with the year it took
+    effect, in a span whose ``title`` says what it rests on (``treaty_basis``). ``r`` is a
+    ratification, a source's statement (``m.SnapshotStatus``) or None: "no data"."""
     language = get_language()
     if r is None:
-        return mark_safe(_badge(language, "none"))
-    if r.status_as_of == m.TreatyStatus.PARTY:
-        html = _badge(language, "party", r.action_date.year)
+        badge = _badge(language, m.NO_DATA)
+    elif r.status_as_of == m.TreatyStatus.PARTY:
+        badge = _badge(language, "party", r.action_date.year if r.action_date else "")
     elif r.status_as_of == m.TreatyStatus.SIGNATORY:
-        html = _badge(language, "signatory", r.signature_date.year)
+        badge = _badge(language, "signatory", r.signature_date.year if r.signature_date else "")
     else:
-        html = _badge(language, "none")
-    if r.status == m.Editorial.DRAFT:
-        html = f"{html} {editorial(context, r)}"
+        badge = _badge(language, "none")
+    html = f'<span class="basis" title="{esc(treaty_basis(r))}">{badge.rstrip()}</span>'
+    if r is not None and r.status == m.Editorial.DRAFT:
+        html = f"{html} {editorial(context, getattr(r, 'snapshot', r))}"
     return mark_safe(html)
 
 
@@ -327,20 +502,37 @@ RATIFICATION_ACTIONS = dict(m.Ratification.Action.choices)
 def treaty_row_cells(context, r) -> str:
     """The country page's cells for one instrument after its name: status, signed, bound (with
     the kind of act) and the source with its locator; dashes where nothing is held."""
-    if r is None:
-        return mark_safe(f"<td>{_badge(get_language(), 'none')}</td>" + "<td>—</td>" * 3)
+    if not isinstance(r, m.Ratification):  # nothing held, or a source's statement only
+        source = "—"
+        if r is not None and r.source:
+            source = f'<a href="{record_url(r.source)}">{esc(shorten(r.source.title, 50))}</a>'
+            if r.snapshot.locator:
+                source += f", {esc(r.snapshot.locator)}"
+        signed = bound = "—"
+        return mark_safe(_treaty_row(treaty_cell(context, r), signed, bound, source))
     signed = esc(r.signature_display) or "—"
     bound = "—"
     if r.action:
         action = esc(str(RATIFICATION_ACTIONS.get(r.action, r.action)))
+        if r.action_date_precision == m.Precision.YEAR and r.source and r.source.kind == "dataset":
+            # A dataset of years (the UN Treaty Collection extract) does not tell them apart;
+            # the record needs a kind, but readers are not told one that nobody stated.
+            action = esc(_("ratification or accession"))
         bound = f'{esc(r.action_display)} <span class="muted">({action})</span>'
     source = "—"
     if r.source:
         source = f'<a href="{record_url(r.source)}">{esc(shorten(r.source.title, 50))}</a>'
         if r.locator:
             source += f", {esc(r.locator)}"
-    return mark_safe(
-        f"<td>{treaty_cell(context, r)}</td><td>{signed}</td><td>{bound}</td><td>{source}</td>"
+    return mark_safe(_treaty_row(treaty_cell(context, r), signed, bound, source))
+
+
+def _treaty_row(status: str, signed: str, bound: str, source: str) -> str:
+    """The cells, each labelled with its column for the phone layout (``table.reflow``)."""
+    labels = [esc(_(word)) for word in ("Status", "Signed", "Bound", "Source")]
+    cells = (status, signed, bound, source)
+    return "".join(
+        f'<td data-label="{lab}">{cell}</td>' for lab, cell in zip(labels, cells, strict=True)
     )
 
 

@@ -109,6 +109,9 @@ class Command(BaseCommand):
         # never leaves a half-written file under the real name.
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
+        # A backup holds API tokens, sessions and drafts: readable by its owner alone, from the
+        # first byte (the mask covers files the copy and pg_dump create).
+        mask = os.umask(0o077)
         try:
             if connection.vendor == "sqlite":
                 self.backup_sqlite(connection, partial)
@@ -119,8 +122,10 @@ class Command(BaseCommand):
                 )
             else:
                 raise CommandError(f"No backup method for {connection.vendor} databases.")
+            os.chmod(partial, 0o600)
             os.replace(partial, target)
         finally:
+            os.umask(mask)
             partial.unlink(missing_ok=True)
         size = target.stat().st_size
         self.stdout.write(

@@ -1,5 +1,7 @@
 """``manage.py import <format> <path>``: bring an export into the tracker in one transaction."""
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from tracker.importers import FORMATS, ImportDataError, run_import
@@ -9,7 +11,8 @@ from tracker.seeds import parse_partial_date
 class Command(BaseCommand):
     help = (
         "Import a UN Treaty Collection extract, OHCHR ratification data, a UHRI export or the "
-        "tracker's own CSV/JSON. One transaction: any bad row changes nothing."
+        "tracker's own CSV/JSON. One transaction: any bad row changes nothing (uhri: unless "
+        "--skip-invalid)."
     )
 
     def add_arguments(self, parser):
@@ -25,6 +28,16 @@ class Command(BaseCommand):
             "--publish",
             action="store_true",
             help="uhri: publish new reviews and concerns (default: draft, for editors to check).",
+        )
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="uhri: import every row that can be placed and list the others in a CSV report.",
+        )
+        parser.add_argument(
+            "--report",
+            help="With --skip-invalid: where to write the report (default: <file>-skipped.csv "
+            "in the current folder).",
         )
         parser.add_argument(
             "--as-of",
@@ -47,10 +60,15 @@ class Command(BaseCommand):
                 instrument=options["instrument"],
                 publish=options["publish"],
                 as_of=as_of,
+                skip_invalid=options["skip_invalid"],
             )
         except ImportDataError as exc:
             raise CommandError(f"Nothing imported. {exc}") from exc
         for line in result.lines():
             self.stdout.write(line)
+        if options["skip_invalid"]:
+            report = Path(options["report"] or f"{Path(options['path']).stem}-skipped.csv")
+            report.write_text(result.skipped_csv(), encoding="utf-8")
+            self.stdout.write(f"Report of the {len(result.skipped)} rows left out: {report}")
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was saved.")

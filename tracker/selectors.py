@@ -10,11 +10,15 @@ LIMIT per cell, ``newest_in_each``) and read how many there are by status from t
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connections
 from django.db.models import BooleanField, Exists, F, OuterRef, Prefetch
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tracker import models as m
 
@@ -30,7 +34,12 @@ class CountryColumn:
     """Everything the tracker holds on one country for one theme."""
 
     country: m.Country
-    ratifications: list[tuple[m.Instrument, m.Ratification | None]] = field(default_factory=list)
+    # Per instrument: the ratification record, else the status a source's dated statement
+    # gives (``m.SnapshotStatus``), else None: the tracker holds nothing ("no data").
+    ratifications: list[tuple[m.Instrument, m.Ratification | m.SnapshotStatus | None]] = field(
+        default_factory=list
+    )
+    snapshots: list[m.StatusSnapshot] = field(default_factory=list)
     pledges: list[m.Pledge] = field(default_factory=list)
     concerns: list[m.Concern] = field(default_factory=list)
     claims: list[m.Claim] = field(default_factory=list)
@@ -42,7 +51,8 @@ class CountryColumn:
 
     @property
     def party_count(self) -> int:
-        return sum(1 for _, r in self.ratifications if r and r.status_as_of == m.TreatyStatus.PARTY)
+        party = m.TreatyStatus.PARTY
+        return len([r for _, r in self.ratifications if r and r.status_as_of == party])
 
     @property
     def concerns_total(self) -> int:
@@ -62,15 +72,23 @@ class Comparison:
 
 
 def compare(
-    countries, theme=None, *, user=None, as_of: dt.date | None = None, newest: int | None = None
+    countries,
+    theme=None,
+    *,
+    user=None,
+    as_of: dt.date | None = None,
+    newest: int | None = None,
+    brief: bool = True,
 ) -> Comparison:
     """Side-by-side comparison of countries on one theme (or on all themes when ``theme`` is None).
 
     ``countries`` is a list of Country objects, in the order the columns should appear. Records are
     limited to what ``user`` may see. Treaty status is derived as of ``as_of`` (default today).
     With ``newest``, each column lists only its ``newest`` latest concerns and claims (pages); the
-    counts by status still cover all of them. Without it, every record (API, admin).
-    Queries: instruments 1, ratifications 1, pledges 1, observations 1, then 5 = 9 (concerns,
+    counts by status still cover all of them. Without it, every record (API, admin). ``brief``
+    rows (pages) hold only the fields a page shows; the API asks for whole records.
+    Queries: instruments 1, ratifications 1, snapshots 1, pledges 1, observations 1, then
+    5 = 10 (concerns,
     their themes, claims, their themes, stances with reports; with ``newest``: concerns, claims,
     their stances with reports, the stored counts of both).
     """
@@ -86,12 +104,19 @@ def compare(
         # planner misjudged how many rows a country has and sorted all of them.
         concerns = newest_in_each(
             _scope(m.Concern, None, theme, user), ["-issued_on", "key"], "country", codes, newest
-        ).only(*SHOWN[m.Concern])
+        )
         claims = newest_in_each(
             _scope(m.Claim, None, theme, user), ["-stated_on", "key"], "country", codes, newest
         )
-        claims = list(claims.only(*SHOWN[m.Claim]))
-        attach_stances(claims, user)
+        if brief:
+            concerns = concerns.only(*SHOWN[m.Concern])
+            claims = list(claims.only(*SHOWN[m.Claim]))
+            attach_stances(claims, user)
+        else:  # whole records, with what the API writes out of them
+            concerns = concerns.select_related("body", "review", "source").prefetch_related(
+                "themes"
+            )
+            claims = claims.select_related("source").prefetch_related("themes", _stances(user))
     for name, rows in (("concerns", concerns), ("claims", claims)):
         for row in rows:
             getattr(columns[row.country_id], name).append(row)
@@ -123,14 +148,15 @@ def _scope(model, codes, theme, user):
 
 def _counted(user):
     """The stored counts (``tracker.counts``) of the records ``user`` may see."""
-    if user is not None and user.is_active and user.is_staff:
+    if m.sees_drafts(user, m.Concern) and m.sees_drafts(user, m.Claim):
         return m.RecordCount.objects.all()
     return m.RecordCount.objects.filter(status=m.Editorial.PUBLISHED)
 
 
 def commitments(countries, theme=None, *, user=None, as_of: dt.date | None = None) -> Comparison:
     """A comparison without its concerns and claims: instruments, treaty status, pledges and
-    indicator figures. Queries: instruments, ratifications, pledges, observations = 4."""
+    indicator figures. Queries: instruments, ratifications, snapshots, pledges, observations
+    = 5."""
     as_of = as_of or dt.date.today()
     codes = [c.code for c in countries]
     instruments = list(
@@ -140,7 +166,12 @@ def commitments(countries, theme=None, *, user=None, as_of: dt.date | None = Non
     ratifications = m.Ratification.objects.visible_to(user).for_matrix(
         countries=codes, instruments=instruments, as_of=as_of
     )
-    held = {(r.country_id, r.instrument_id): r for r in ratifications}
+    snapshots = list(
+        m.StatusSnapshot.objects.visible_to(user).for_matrix(
+            countries=codes, instruments=instruments
+        )
+    )
+    held = m.treaty_cells(ratifications, snapshots, as_of)
 
     def scoped(qs, theme_path="themes"):
         qs = qs.filter(country__in=codes)
@@ -156,6 +187,8 @@ def commitments(countries, theme=None, *, user=None, as_of: dt.date | None = Non
     columns = {code: CountryColumn(country=c) for code, c in zip(codes, countries, strict=True)}
     for column in columns.values():
         column.ratifications = [(i, held.get((column.country.code, i.code))) for i in instruments]
+    for snapshot in snapshots:
+        columns[snapshot.country_id].snapshots.append(snapshot)
     for name, rows in (("pledges", pledges), ("observations", observations)):
         for row in rows:
             getattr(columns[row.country_id], name).append(row)
@@ -186,7 +219,7 @@ def _stances(user) -> Prefetch:
 SHOWN = {
     m.Concern: [
         "status", "country", "body", "issued_on", "issued_on_precision", "paragraph", "summary",
-        "implementation",
+        "kind", "implementation",
     ],
     m.Claim: ["status", "country", "kind", "stated_on", "stated_on_precision", "summary",
               "verification"],
@@ -287,15 +320,15 @@ def country_records(country, themes, *, user=None, newest: int, dated: int) -> C
     = 5.
     """
     by_theme: dict[str | None, ThemeRecords] = defaultdict(ThemeRecords)
-    totals = {"concern": Counter(), "claim": Counter()}
+    totals: dict[str, Counter[str | None]] = {"concern": Counter(), "claim": Counter()}
     counted = _counted(user).filter(country=country, all_themes=False)
     for record, slug, n in counted.values_list("record", "theme_id", "n"):
         totals[record][slug] += n
-    for model, name, order in (
-        (m.Concern, "concerns", ["-issued_on", "key"]),
-        (m.Claim, "claims", ["-stated_on", "key"]),
+    for model, record, name, order in (
+        (m.Concern, "concern", "concerns", ["-issued_on", "key"]),
+        (m.Claim, "claim", "claims", ["-stated_on", "key"]),
     ):
-        counts = totals[model._meta.model_name]
+        counts = totals[record]
         groups = [t.slug for t in themes if counts.get(t.slug)]
         if counts.get(None):
             groups.append(None)
@@ -370,9 +403,10 @@ class Grid:
 
 
 def theme_grid(countries, *, user=None, as_of: dt.date | None = None, statuses=None) -> Grid:
-    """The theme x country summary. Queries: themes, theme instruments, treaty statuses, the
-    stored counts of concerns and claims = 4; 3 when the caller has the statuses already
-    (``statuses``: (country, instrument) -> status as of ``as_of``, of what ``user`` sees)."""
+    """The theme x country summary. Queries: themes, theme instruments, treaty statuses (the
+    records and the snapshots beside them), the stored counts of concerns and claims = 5; 3 when
+    the caller has the statuses already (``statuses``: (country, instrument) -> status as of
+    ``as_of``, of what ``user`` sees, as ``m.treaty_cells`` gives them)."""
     as_of = as_of or dt.date.today()
     codes = [c.code for c in countries]
     themes = list(m.Theme.objects.all())
@@ -381,13 +415,12 @@ def theme_grid(countries, *, user=None, as_of: dt.date | None = None, statuses=N
         covered[slug].add(code)
 
     if statuses is None:
-        statuses = {
-            (row["country_id"], row["instrument_id"]): row["status_as_of"]
-            for row in m.Ratification.objects.visible_to(user)
-            .filter(country__in=codes)
-            .with_status_as_of(as_of)
-            .values("country_id", "instrument_id", "status_as_of")
-        }
+        held = m.treaty_cells(
+            m.Ratification.objects.visible_to(user).for_matrix(countries=codes, as_of=as_of),
+            m.StatusSnapshot.objects.visible_to(user).for_matrix(countries=codes),
+            as_of,
+        )
+        statuses = {cell: r.status_as_of for cell, r in held.items()}
 
     counted = _counted(user).filter(country__in=codes, all_themes=False, theme__isnull=False)
     counted = counted.values_list("record", "country_id", "theme_id", "outcome", "n")
@@ -410,3 +443,273 @@ def theme_grid(countries, *, user=None, as_of: dt.date | None = None, statuses=N
         cell = cells[(country, theme)]
         (cell.concerns if record == "concern" else cell.claims)[outcome] += n
     return Grid(countries=list(countries), as_of=as_of, rows=rows)
+
+
+# The record lists' order, shared by the list pages and the API's lists, so that page N of a
+# list and page N of its twin (at the page's size) hold the same rows. ``key`` is unique.
+LIST_ORDER = {
+    "concerns": ("-issued_on", "key", "pk"),
+    "claims": ("-stated_on", "key", "pk"),
+    "reports": ("-observed_from", "key", "pk"),
+    "sources": ("-published_on", "key", "pk"),
+}
+# Rows per page of a list page; its twin asks the API for as many.
+LIST_PAGE_SIZE = 25
+
+
+# Screens ---------------------------------------------------------------------------------------
+# One function per screen: the page, its JSON twin and the admin read through it, so they show
+# the same rows. Each returns plain data (dataclasses, model rows, dicts); markup is the
+# template's business.
+
+# Concerns and claims shown per theme on the country page, and events on its timeline; the rest
+# are a link away (the filtered lists).
+COUNTRY_NEWEST = 5
+TIMELINE_EVENTS = 40
+
+
+@dataclass
+class CountryPage:
+    """What the country page shows (``country_page``)."""
+
+    country: m.Country
+    as_of: dt.date
+    column: CountryColumn  # treaty cells, snapshots, pledges, observations
+    # (instrument, the status cell, the other sources' dated statements on it)
+    treaty_rows: list[tuple]
+    reservations: list[m.Reservation]  # reservations and declarations
+    procedures: list[m.Reservation]  # complaint and inquiry procedures accepted
+    reporting: list[dict]  # per committee: status, overdue, latest and earlier reviews
+    # Per theme with anything to show: {"theme": Theme or None, "records": ThemeRecords,
+    # "charts": [...]}; None gathers records without a theme.
+    theme_sections: list[dict]
+    charts: list[dict]  # per indicator: {"indicator", "observations", "pledge"}
+    timeline: list[dict]  # the newest TIMELINE_EVENTS events: date, display, kind, text, url
+    timeline_cut: bool  # whether there are more events than shown
+
+
+def country_page(country: m.Country, *, user=None, as_of: dt.date | None = None) -> CountryPage:
+    """One country: commitments, reporting, theme by theme what bodies said and what the
+    government claims, indicator charts and a timeline, as ``user`` may see them.
+
+    Queries (16, whatever the data size; the page and its twin add the country's own):
+    ``commitments`` 5 (instruments, snapshots, ratifications, pledges, observations),
+    reservations, the newest dated reviews, the committees with their reporting row and latest
+    review, themes, ``country_records`` 5 (stored counts, concerns, claims, their stances with
+    reports, the newest dated claims), the indicators' themes, the newest dated reports.
+    """
+    result = commitments([country], None, user=user, as_of=as_of)
+    column = result.columns[0]
+    ratification_ids = [r.pk for _i, r in column.ratifications if isinstance(r, m.Ratification)]
+    reservations = list(
+        m.Reservation.objects.visible_to(user)
+        .filter(ratification__in=ratification_ids)
+        .select_related("ratification__instrument", "source")
+        .order_by("ratification__instrument__position", "made_on")
+    )
+    # Only the newest reviews, claims and reports can be among the timeline's newest events;
+    # one more than it shows tells whether there are more.
+    reviews = list(
+        m.Review.objects.visible_to(user)
+        .filter(country=country, adopted_on__isnull=False)
+        .order_by("-adopted_on", "key")
+        .values("body_id", "symbol", "adopted_on", "adopted_on_precision")[: TIMELINE_EVENTS + 1]
+    )
+    reports = (
+        m.Report.objects.visible_to(user)
+        .filter(country=country, observed_from__isnull=False)
+        .order_by("-observed_from", "key")
+        .values("pk", "summary", "observed_from", "observed_from_precision")[: TIMELINE_EVENTS + 1]
+    )
+    reporting = m.reporting_for_country(country, user)
+    themes = list(m.Theme.objects.all())
+    records = country_records(
+        country, themes, user=user, newest=COUNTRY_NEWEST, dated=TIMELINE_EVENTS + 1
+    )
+    indicator_themes = defaultdict(list)
+    for indicator_id, slug in m.Indicator.themes.through.objects.values_list(
+        "indicator_id", "theme_id"
+    ):
+        indicator_themes[indicator_id].append(slug)
+
+    # Every dated statement of a source, beside the record (commitments() read them already).
+    snapshots_by_instrument = defaultdict(list)
+    for snapshot in column.snapshots:
+        snapshots_by_instrument[snapshot.instrument_id].append(snapshot)
+    # A statement the status itself rests on is not repeated beside it.
+    treaty_rows = [
+        (
+            instrument,
+            cell,
+            [
+                s
+                for s in snapshots_by_instrument.get(instrument.code, [])
+                if s is not getattr(cell, "snapshot", None)
+            ],
+        )
+        for instrument, cell in column.ratifications
+    ]
+
+    # Theme by theme: a record tagged with two themes appears under both.
+    empty = ThemeRecords()
+    sections: dict[str, dict[str, Any]] = {
+        t.slug: {"theme": t, "records": records.by_theme.get(t.slug, empty), "charts": []}
+        for t in themes
+    }
+    charts = _charts(column)
+    for chart in charts:
+        for slug in indicator_themes[chart["indicator"].slug]:
+            if slug in sections:
+                sections[slug]["charts"].append(chart)
+    theme_sections = [
+        s
+        for s in sections.values()
+        if s["records"].concerns_total or s["records"].claims_total or s["charts"]
+    ]
+    if None in records.by_theme:
+        theme_sections.append({"theme": None, "records": records.by_theme[None], "charts": []})
+
+    events = _timeline(column, reviews, records.claims, reports)
+    return CountryPage(
+        country=country,
+        as_of=result.as_of,
+        column=column,
+        treaty_rows=treaty_rows,
+        reservations=[r for r in reservations if r.kind != m.Reservation.Kind.ACCEPTANCE],
+        procedures=[r for r in reservations if r.kind == m.Reservation.Kind.ACCEPTANCE],
+        reporting=_reporting_rows(reporting, reviews, result.as_of),
+        theme_sections=theme_sections,
+        charts=charts,
+        timeline=events[:TIMELINE_EVENTS],
+        timeline_cut=len(events) > TIMELINE_EVENTS,
+    )
+
+
+# What each kind of timeline event is called on the page.
+TIMELINE_KINDS = {
+    "treaty": gettext_lazy("treaty"),
+    "review": gettext_lazy("review"),
+    "pledge": gettext_lazy("pledge"),
+    "claim": gettext_lazy("reform claimed"),
+    "report": gettext_lazy("report"),
+}
+
+
+def _timeline(column, reviews, claims, reports) -> list[dict]:
+    """Dated events of one country, newest first. ``reviews``, ``claims`` and ``reports`` are
+    short rows (``values()``), the newest few of each: a busy state has thousands. ``kind`` is
+    a key of ``TIMELINE_KINDS``; ``url`` the record's page, if it has one."""
+    events = []
+
+    def add(day, precision, kind, text, url=""):
+        if day:
+            events.append(
+                {
+                    "date": day,
+                    "display": m.format_partial_date(day, precision),
+                    "kind": kind,
+                    "text": text,
+                    "url": url,
+                }
+            )
+
+    for instrument, ratification in column.ratifications:
+        if not isinstance(ratification, m.Ratification):
+            continue  # nothing held, or a source's statement without dates of action
+        add(
+            ratification.signature_date,
+            ratification.signature_date_precision,
+            "treaty",
+            _("Signed %(treaty)s") % {"treaty": instrument.short_title},
+        )
+        add(
+            ratification.action_date,
+            ratification.action_date_precision,
+            "treaty",
+            _("%(action)s of %(treaty)s")
+            % {
+                "action": ratification.get_action_display().capitalize(),
+                "treaty": instrument.short_title,
+            },
+        )
+    for review in reviews:
+        add(
+            review["adopted_on"],
+            review["adopted_on_precision"],
+            "review",
+            _("%(body)s review %(symbol)s")
+            % {"body": review["body_id"], "symbol": review["symbol"]},
+        )
+    for pledge in column.pledges:
+        add(pledge.made_on, pledge.made_on_precision, "pledge", pledge.summary)
+    url = _url_pattern("tracker:claim")
+    for claim in claims:
+        add(
+            claim["action_on"] or claim["stated_on"],
+            claim["action_on_precision"] if claim["action_on"] else claim["stated_on_precision"],
+            "claim",
+            claim["summary"],
+            url.format(claim["pk"]),
+        )
+    url = _url_pattern("tracker:report")
+    for report in reports:
+        add(
+            report["observed_from"],
+            report["observed_from_precision"],
+            "report",
+            report["summary"],
+            url.format(report["pk"]),
+        )
+    events.sort(key=lambda e: e["date"], reverse=True)
+    return events
+
+
+def _url_pattern(view_name: str) -> str:
+    """A record page's path as a format string (``"/claims/{}/"``): one ``reverse()``."""
+    marker = "987654321"
+    return reverse(view_name, args=[marker]).replace(marker, "{}")
+
+
+def _reporting_rows(reporting, reviews, as_of) -> list[dict]:
+    """The reporting section's rows: per committee its reporting status, whether the next report
+    is overdue on ``as_of``, its latest review and its earlier reviews among the timeline's
+    (``reviews``: the country's newest dated reviews, newest first)."""
+    rows = []
+    for body, status in reporting:
+        latest = body.latest_review
+        earlier = [
+            {
+                "symbol": r["symbol"],
+                "date": m.format_partial_date(r["adopted_on"], r["adopted_on_precision"]),
+            }
+            for r in reviews
+            if r["body_id"] == body.code and (latest is None or r["symbol"] != latest.symbol)
+        ]
+        rows.append(
+            {
+                "body": body,
+                "status": status,
+                "overdue": status.overdue_on(as_of) if status else None,
+                "latest": latest,
+                "earlier": earlier,
+            }
+        )
+    return rows
+
+
+def _charts(column) -> list[dict]:
+    """One chart per indicator the country has figures for, with the target of a pledge on it."""
+    series = defaultdict(list)
+    for observation in column.observations:
+        series[observation.indicator].append(observation)
+    targets = {
+        p.indicator_id: p for p in column.pledges if p.indicator_id and p.target_value is not None
+    }
+    return [
+        {
+            "indicator": indicator,
+            "observations": observations,
+            "pledge": targets.get(indicator.slug),
+        }
+        for indicator, observations in series.items()
+    ]
