@@ -16,11 +16,11 @@ from django.db import connections
 from django.db.models import BooleanField, Exists, F, OuterRef, Prefetch
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tracker import models as m
+from tracker.links import url_pattern
 
 
 def parse_country_codes(text: str) -> list[str]:
@@ -642,7 +642,7 @@ def _timeline(column, reviews, claims, reports) -> list[dict]:
         )
     for pledge in column.pledges:
         add(pledge.made_on, pledge.made_on_precision, "pledge", pledge.summary)
-    url = _url_pattern("tracker:claim")
+    url = url_pattern("tracker:claim")
     for claim in claims:
         add(
             claim["action_on"] or claim["stated_on"],
@@ -651,7 +651,7 @@ def _timeline(column, reviews, claims, reports) -> list[dict]:
             claim["summary"],
             url.format(claim["pk"]),
         )
-    url = _url_pattern("tracker:report")
+    url = url_pattern("tracker:report")
     for report in reports:
         add(
             report["observed_from"],
@@ -662,12 +662,6 @@ def _timeline(column, reviews, claims, reports) -> list[dict]:
         )
     events.sort(key=lambda e: e["date"], reverse=True)
     return events
-
-
-def _url_pattern(view_name: str) -> str:
-    """A record page's path as a format string (``"/claims/{}/"``): one ``reverse()``."""
-    marker = "987654321"
-    return reverse(view_name, args=[marker]).replace(marker, "{}")
 
 
 def _reporting_rows(reporting, reviews, as_of) -> list[dict]:

@@ -21,7 +21,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tracker import models as m
-from tracker.templatetags.tracker_tags import url_pattern
+from tracker.links import url_pattern
 
 # Links ----------------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from html import escape as esc
 from django import template
 from django.conf import settings
 from django.template.defaultfilters import stringfilter
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from tracker import models as m
+from tracker.links import url_pattern
 
 register = template.Library()
 
@@ -218,20 +219,6 @@ def shorten(text: str, length: int) -> str:
 def clip(value: str, length) -> str:
     """``truncatechars`` without its cost per character (see ``shorten``)."""
     return shorten(value, int(length))
-
-
-_url_patterns: dict[tuple, str] = {}
-
-
-def url_pattern(view_name: str) -> str:
-    """The path of ``view_name`` for any record as a format string, ``"/claims/{}/"``: pages and
-    API lists link hundreds of records, and one ``reverse()`` each was a good part of their time.
-    """
-    key = (view_name, get_script_prefix(), get_urlconf(), get_language())
-    if key not in _url_patterns:
-        marker = "987654321"
-        _url_patterns[key] = reverse(view_name, args=[marker]).replace(marker, "{}")
-    return _url_patterns[key]
 
 
 @register.filter
