@@ -1,5 +1,7 @@
-"""Commitments against reported practice: the reads behind the compare page, the country page,
-the home grid, the admin's country view and ``/api/compare/``.
+"""The reads behind each screen, one function per screen, shared by the page, its JSON twin, the
+API and the admin: commitments against reported practice (the compare page, the country page,
+the home grid, the admin's country view, ``/api/compare/``), the treaty status screens (home,
+the treaty table, an instrument's page) and what the tracker holds per country and theme.
 
 Every function runs a fixed number of queries whatever the number of countries, themes or records.
 Pages show only the newest few records per cell: they ask for those alone (a subquery with a
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections
-from django.db.models import BooleanField, Exists, F, OuterRef, Prefetch
+from django.db.models import BooleanField, Count, Exists, F, OuterRef, Prefetch, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -415,11 +417,7 @@ def theme_grid(countries, *, user=None, as_of: dt.date | None = None, statuses=N
         covered[slug].add(code)
 
     if statuses is None:
-        held = m.treaty_cells(
-            m.Ratification.objects.visible_to(user).for_matrix(countries=codes, as_of=as_of),
-            m.StatusSnapshot.objects.visible_to(user).for_matrix(countries=codes),
-            as_of,
-        )
+        held = treaty_status(user, as_of, countries=codes)
         statuses = {cell: r.status_as_of for cell, r in held.items()}
 
     counted = _counted(user).filter(country__in=codes, all_themes=False, theme__isnull=False)
@@ -707,3 +705,235 @@ def _charts(column) -> list[dict]:
         }
         for indicator, observations in series.items()
     ]
+
+
+# Treaty status screens: home, the treaty table, an instrument's page --------------------------
+
+# The three states the curated data covers; the home page shows them side by side.
+FOCUS_COUNTRIES = ["KAZ", "KGZ", "UZB"]
+
+
+def countries_by_code(codes: list[str]) -> tuple[list[m.Country], list[str]]:
+    """Countries in the order asked for (one query), and the codes that match none."""
+    # A NUL byte matches no code, and PostgreSQL refuses it in a query: leave it out of one.
+    lookup = [c for c in codes if "\x00" not in c]
+    found = {c.code: c for c in m.Country.objects.filter(code__in=lookup)}
+    return [found[c] for c in codes if c in found], [c for c in codes if c not in found]
+
+
+def treaty_status(user, as_of: dt.date | None, *, countries=None, instruments=None) -> dict:
+    """Per (country, instrument) what ``user`` may see of its status on ``as_of`` (today if
+    None): the ratification record or the snapshots' statement (``m.treaty_cells``); a missing
+    cell is "no data". ``countries`` and ``instruments`` (codes) narrow it; None is all.
+    Queries: ratifications, snapshots = 2."""
+    return m.treaty_cells(
+        m.Ratification.objects.visible_to(user).for_matrix(
+            countries=countries, instruments=instruments, as_of=as_of
+        ),
+        m.StatusSnapshot.objects.visible_to(user).for_matrix(
+            countries=countries, instruments=instruments
+        ),
+        as_of,
+    )
+
+
+@dataclass
+class HomePage:
+    """What the home page shows (``home_page``)."""
+
+    as_of: dt.date
+    countries: list[m.Country]
+    matrix: list[tuple]  # (instrument, [status cell per country, None for no data])
+    grid: Grid
+
+
+def home_page(*, user=None, as_of: dt.date | None = None) -> HomePage:
+    """The focus countries' treaty matrix and their theme grid. Queries: countries,
+    instruments, ``treaty_status`` 2, ``theme_grid`` 3 (given the statuses) = 7."""
+    countries, _missing = countries_by_code(FOCUS_COUNTRIES)
+    instruments = list(m.Instrument.objects.all())
+    codes = [c.code for c in countries]
+    held = treaty_status(user, as_of, countries=codes)
+    matrix = [(i, [held.get((c.code, i.code)) for c in countries]) for i in instruments]
+    # The grid needs the same statuses: no second query for them.
+    statuses = {cell: r.status_as_of for cell, r in held.items()}
+    grid = theme_grid(countries, user=user, as_of=as_of, statuses=statuses)
+    return HomePage(as_of=grid.as_of, countries=countries, matrix=matrix, grid=grid)
+
+
+class UnknownSort(ValueError):
+    """A sort key the treaty table does not know."""
+
+
+@dataclass
+class TreatyTable:
+    """What the treaty table shows (``treaty_table``)."""
+
+    as_of: dt.date
+    instruments: list[m.Instrument]
+    # (country, [status cell per instrument, None for no data], number of treaties it is party to)
+    rows: list[tuple]
+    unknown_codes: list[str]  # asked-for codes that match no country
+
+
+TREATY_SORT_RANK: dict[str, int] = {m.TreatyStatus.PARTY: 0, m.TreatyStatus.SIGNATORY: 1}
+
+
+def treaty_table(
+    *, user=None, codes: list[str] | None = None, as_of: dt.date | None = None, sort: str = ""
+) -> TreatyTable:
+    """The treaty status of the countries ``codes`` (all when empty) on ``as_of``, sorted by
+    ``sort``: ``name`` (default), ``parties`` (most first) or an instrument code (parties first,
+    earliest first; then signatories, no action, no data); a leading ``-`` reverses.
+    Raises ``UnknownSort``. Queries: countries, instruments, ``treaty_status`` 2 = 4."""
+    if codes:
+        countries, unknown = countries_by_code(codes)
+    else:
+        countries, unknown = list(m.Country.objects.all()), []
+    instruments = list(m.Instrument.objects.all())
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    known = [i.code for i in instruments]
+    if key not in known and key not in ("", "name", "parties"):
+        raise UnknownSort(sort)
+    # Every country by default: the filter would be a list of all 193 codes, so none is made.
+    held = treaty_status(user, as_of, countries=[c.code for c in countries] if codes else None)
+    rows = [(c, [held.get((c.code, i.code)) for i in instruments]) for c in countries]
+
+    if key in known:
+        index = known.index(key)
+
+        def by_status(row):
+            r = row[1][index]
+            status = r.status_as_of if r else m.NO_DATA
+            # Parties first, earliest first: the longest-standing commitments lead; then
+            # signatories, no action, and last the states the tracker holds nothing on.
+            day = (r.action_date or r.signature_date if r else None) or dt.date.max
+            return (TREATY_SORT_RANK.get(status, 2 if r else 3), day)
+
+        rows.sort(key=by_status, reverse=descending)
+    elif key == "parties":
+        rows.sort(key=lambda row: _parties(row[1]), reverse=not descending)
+    elif descending:
+        rows.reverse()
+    return TreatyTable(
+        as_of=as_of or dt.date.today(),
+        instruments=instruments,
+        rows=[(c, cells, _parties(cells)) for c, cells in rows],
+        unknown_codes=unknown,
+    )
+
+
+def _parties(cells) -> int:
+    return sum(1 for r in cells if r and r.status_as_of == m.TreatyStatus.PARTY)
+
+
+@dataclass
+class InstrumentPage:
+    """What an instrument's page shows (``instrument_page``)."""
+
+    instrument: m.Instrument
+    as_of: dt.date
+    protocols: list[m.Instrument]
+    themes: list[m.Theme]
+    rows: list[tuple]  # (country, its status cell or None for no data), every state
+    statuses: list[tuple]  # (country, status word or m.NO_DATA), for the map
+    counts: list[tuple]  # (status, how many states), "no data" apart from "none"
+
+
+def instrument_page(
+    instrument: m.Instrument, *, user=None, as_of: dt.date | None = None
+) -> InstrumentPage:
+    """One instrument and every state's status on ``as_of``. Queries: protocols, themes,
+    countries, ``treaty_status`` 2 = 5 (the page adds the instrument's own)."""
+    protocols = list(instrument.protocols.order_by("position", "code"))
+    themes = list(instrument.themes.order_by("position", "slug"))
+    states = list(m.Country.objects.only("code", "name", "name_ru", "region"))
+    held = treaty_status(user, as_of, instruments=[instrument.code])
+    rows = [(c, held.get((c.code, instrument.code))) for c in states]
+    statuses = [(c, r.status_as_of if r else m.NO_DATA) for c, r in rows]
+    counted = Counter(s for _c, s in statuses)
+    order = [m.TreatyStatus.PARTY, m.TreatyStatus.SIGNATORY, m.TreatyStatus.NONE, m.NO_DATA]
+    return InstrumentPage(
+        instrument=instrument,
+        as_of=as_of or dt.date.today(),
+        protocols=protocols,
+        themes=themes,
+        rows=rows,
+        statuses=statuses,
+        counts=[(status, counted.get(status, 0)) for status in order],
+    )
+
+
+# Countries and themes: what the tracker holds on each ------------------------------------------
+
+
+def stored_counts(user, **scope) -> dict[str, dict[str, int]]:
+    """Concerns and claims per country, from the stored counts (``tracker.counts``) of what
+    ``user`` may see, narrowed by ``scope`` (RecordCount fields): ``{code: {"concern": n,
+    "claim": n}}``. One query."""
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: {"concern": 0, "claim": 0})
+    rows = _counted(user).filter(**scope).values("record", "country_id").annotate(n=Sum("n"))
+    for row in rows.order_by():
+        totals[row["country_id"]][row["record"]] += row["n"]
+    return totals
+
+
+def countries_index(countries, *, user=None) -> list[tuple]:
+    """Per country of ``countries`` (a filtered queryset or list): (country, concerns, claims,
+    reports) that ``user`` may see. Queries: the countries, stored counts, reports = 3."""
+    counts = stored_counts(user, all_themes=True)
+    reports = dict(
+        m.Report.objects.visible_to(user)
+        .order_by()
+        .values("country_id")
+        .annotate(n=Count("pk"))
+        .values_list("country_id", "n")
+    )
+    empty = {"concern": 0, "claim": 0}
+    return [
+        (
+            c,
+            counts.get(c.code, empty)["concern"],
+            counts.get(c.code, empty)["claim"],
+            reports.get(c.code, 0),
+        )
+        for c in countries
+    ]
+
+
+@dataclass
+class ThemePage:
+    """What a theme's page shows (``theme_page``)."""
+
+    theme: m.Theme
+    instruments: list[m.Instrument]
+    rows: list[tuple]  # (country, concerns, claims), the most first; countries with none left out
+    concerns_total: int
+    claims_total: int
+
+
+def theme_page(theme: m.Theme, *, user=None) -> ThemePage:
+    """One theme: its instruments and per country how many concerns and claims ``user`` may
+    see on it. Queries: instruments, stored counts, countries = 3 (the page adds the theme's)."""
+    instruments = list(theme.instruments.select_related("body").order_by("position", "code"))
+    counts = stored_counts(user, theme=theme)
+    names = {
+        c.code: c
+        for c in m.Country.objects.filter(code__in=list(counts)).only("code", "name", "name_ru")
+    }
+    rows = sorted(
+        (
+            (names[code], n["concern"], n["claim"])
+            for code, n in counts.items()
+            if code in names and (n["concern"] or n["claim"])
+        ),
+        key=lambda row: (-(row[1] + row[2]), row[0].name),
+    )
+    return ThemePage(
+        theme=theme,
+        instruments=instruments,
+        rows=rows,
+        concerns_total=sum(r[1] for r in rows),
+        claims_total=sum(r[2] for r in rows),
+    )

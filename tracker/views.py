@@ -3,14 +3,13 @@ API's FilterSets, as its JSON twin does, so the two show the same rows; a view a
 feeds and links. Query counts are fixed in the page tests."""
 
 import datetime as dt
-from collections import Counter, defaultdict
 from contextlib import nullcontext
 from dataclasses import fields
 from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Prefetch, Sum
+from django.db.models import Count, Prefetch
 from django.db.models.functions import ExtractYear
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -20,26 +19,24 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from tracker import filters, maps, search
+from tracker import filters, maps, search, selectors
 from tracker import models as m
 from tracker.citations import with_edit_dates
 from tracker.dates import AsOfField
 from tracker.downloads import compare_download, list_download, treaties_download
 from tracker.selectors import (
+    FOCUS_COUNTRIES,
     LIST_ORDER,
     LIST_PAGE_SIZE,
     TIMELINE_EVENTS,
     TIMELINE_KINDS,
     country_page,
     parse_country_codes,
-    theme_grid,
 )
 from tracker.selectors import compare as compare_countries
 from tracker.templatetags.tracker_tags import esc, local_name, shorten
 from tracker.throttles import page_throttle_wait
 
-# The three states the curated data covers; the home page shows them side by side.
-FOCUS_COUNTRIES = ["KAZ", "KGZ", "UZB"]
 COMPARE_MIN, COMPARE_MAX = 2, 5
 # Concerns and claims shown per country on the compare page; the rest are a link away.
 COMPARE_NEWEST = 10
@@ -81,40 +78,20 @@ def _invalid(form) -> bool:
     return form.is_bound and not form.is_valid()
 
 
-def _by_code(codes: list[str]) -> tuple[list[m.Country], list[str]]:
-    """Countries in the order asked for (one query), and the codes that match none."""
-    # A NUL byte matches no code, and PostgreSQL refuses it in a query: leave it out of one.
-    lookup = [c for c in codes if "\x00" not in c]
-    found = {c.code: c for c in m.Country.objects.filter(code__in=lookup)}
-    return [found[c] for c in codes if c in found], [c for c in codes if c not in found]
-
-
 # Home ------------------------------------------------------------------------------------------
 
 
 def home(request):
     """What the tracker is, the focus countries' treaty matrix as of a date, the theme grid."""
     form, as_of = _as_of(request)
-    countries, _missing = _by_code(FOCUS_COUNTRIES)
-    instruments = list(m.Instrument.objects.all())
-    codes = [c.code for c in countries]
-    user = request.user
-    held = m.treaty_cells(
-        m.Ratification.objects.visible_to(user).for_matrix(countries=codes, as_of=as_of),
-        m.StatusSnapshot.objects.visible_to(user).for_matrix(countries=codes),
-        as_of,
-    )
-    matrix = [(i, [held.get((c.code, i.code)) for c in countries]) for i in instruments]
-    # The grid needs the same statuses: no second query for them.
-    statuses = {cell: r.status_as_of for cell, r in held.items()}
-    grid = theme_grid(countries, user=request.user, as_of=as_of, statuses=statuses)
+    page = selectors.home_page(user=request.user, as_of=as_of)
     context = {
         "form": form,
-        "as_of": grid.as_of,
-        "countries": countries,
-        "matrix": matrix,
-        "grid": grid,
-        "codes": ",".join(c.code for c in countries),
+        "as_of": page.as_of,
+        "countries": page.countries,
+        "matrix": page.matrix,
+        "grid": page.grid,
+        "codes": ",".join(c.code for c in page.countries),
         # Every grid cell links to these lists: reverse() once, not six times per cell.
         "concerns_url": reverse("tracker:concerns"),
         "claims_url": reverse("tracker:claims"),
@@ -187,7 +164,7 @@ def compare(request):
 
     codes = parse_country_codes(raw[0]) if raw else FOCUS_COUNTRIES
     errors = []
-    countries, missing = _by_code(codes)
+    countries, missing = selectors.countries_by_code(codes)
     if missing:
         errors.append(_("Unknown country code: %(codes)s.") % {"codes": ", ".join(missing)})
     elif not COMPARE_MIN <= len(countries) <= COMPARE_MAX:
@@ -273,59 +250,21 @@ def treaties(request):
     """Treaty status of any set of countries (all by default) as of a date, sortable."""
     form, as_of = _as_of(request)
     codes = parse_country_codes(request.GET.get("countries", ""))
-    errors = []
-    if codes:
-        countries, missing = _by_code(codes)
-        if missing:
-            errors.append(_("Unknown country code: %(codes)s.") % {"codes": ", ".join(missing)})
-    else:
-        countries = list(m.Country.objects.all())
-    instruments = list(m.Instrument.objects.all())
-    # Every country by default: the filter would be a list of all 193 codes, so none is made.
-    scope = [c.code for c in countries] if codes else None
-    held = m.treaty_cells(
-        m.Ratification.objects.visible_to(request.user).for_matrix(countries=scope, as_of=as_of),
-        m.StatusSnapshot.objects.visible_to(request.user).for_matrix(countries=scope),
-        as_of,
-    )
-    rows = [(c, [held.get((c.code, i.code)) for i in instruments]) for c in countries]
-
     sort = request.GET.get("sort", "")
-    descending = sort.startswith("-")
-    key = sort.lstrip("-")
-    codes_known = [i.code for i in instruments]
-    if key in codes_known:
-        index = codes_known.index(key)
-        rank = {m.TreatyStatus.PARTY: 0, m.TreatyStatus.SIGNATORY: 1}
-
-        def by_status(row):
-            r = row[1][index]
-            status = r.status_as_of if r else m.NO_DATA
-            # Parties first, earliest first: the longest-standing commitments lead; then
-            # signatories, no action, and last the states the tracker holds nothing on.
-            day = (r.action_date or r.signature_date if r else None) or dt.date.max
-            return (rank.get(status, 2 if r else 3), day)
-
-        rows.sort(key=by_status, reverse=descending)
-    elif key == "parties":
-        rows.sort(
-            key=lambda row: sum(1 for r in row[1] if r and r.status_as_of == "party"),
-            reverse=not descending,
-        )
-    elif key not in ("", "name"):
+    errors = []
+    try:
+        table = selectors.treaty_table(user=request.user, codes=codes, as_of=as_of, sort=sort)
+    except selectors.UnknownSort:
         errors.append(_("Unknown sort column: %(sort)s.") % {"sort": sort})
-    elif descending:
-        rows.reverse()
-
-    party_counts = {
-        c.code: sum(1 for r in cells if r and r.status_as_of == m.TreatyStatus.PARTY)
-        for c, cells in rows
-    }
+        table = selectors.treaty_table(user=request.user, codes=codes, as_of=as_of)
+    if table.unknown_codes:
+        unknown = ", ".join(table.unknown_codes)
+        errors.insert(0, _("Unknown country code: %(codes)s.") % {"codes": unknown})
     context = {
         "form": form,
-        "as_of": as_of or dt.date.today(),
-        "instruments": instruments,
-        "rows": [(c, cells, party_counts[c.code]) for c, cells in rows],
+        "as_of": table.as_of,
+        "instruments": table.instruments,
+        "rows": table.rows,
         "sort": sort,
         "countries_param": ",".join(codes),
         "errors": errors,
@@ -343,26 +282,12 @@ def treaties(request):
 # Countries, instruments, themes ----------------------------------------------------------------
 
 
-def _stored_counts(user, **scope) -> dict[str, dict[str, int]]:
-    """Concerns and claims per country, from the stored counts (``tracker.counts``) of what
-    ``user`` may see: ``{code: {"concern": n, "claim": n}}``. One query."""
-    counted = m.RecordCount.objects.all()
-    if not (m.sees_drafts(user, m.Concern) and m.sees_drafts(user, m.Claim)):
-        counted = counted.filter(status=m.Editorial.PUBLISHED)
-    totals: dict[str, dict[str, int]] = defaultdict(lambda: {"concern": 0, "claim": 0})
-    rows = counted.filter(**scope).values("record", "country_id").annotate(n=Sum("n")).order_by()
-    for row in rows:
-        totals[row["country_id"]][row["record"]] += row["n"]
-    return totals
-
-
 def countries(request):
     """Every state with its region and how many concerns, claims and reports the tracker holds
     on it, filtered by region as ``/api/countries/?region=`` is."""
-    user = request.user
     filterset = filters.CountryFilter(request.GET, queryset=m.Country.objects.all())
     valid = filterset.is_valid()
-    rows = list(filterset.qs.order_by("name")) if valid else []
+    rows = filterset.qs.order_by("name") if valid else []
     region = request.GET.get("region", "").strip()
     regions = list(
         m.Country.objects.exclude(region="")
@@ -370,25 +295,8 @@ def countries(request):
         .annotate(n=Count("code"))
         .order_by("region")
     )
-    counts = _stored_counts(user, all_themes=True)
-    reports = dict(
-        m.Report.objects.visible_to(user)
-        .order_by()
-        .values("country_id")
-        .annotate(n=Count("pk"))
-        .values_list("country_id", "n")
-    )
-    empty = {"concern": 0, "claim": 0}
     context = {
-        "rows": [
-            (
-                c,
-                counts.get(c.code, empty)["concern"],
-                counts.get(c.code, empty)["claim"],
-                reports.get(c.code, 0),
-            )
-            for c in rows
-        ],
+        "rows": selectors.countries_index(rows, user=request.user),
         "region": region,
         "regions": [
             {"name": r["region"], "n": r["n"], "on": r["region"].lower() == region.lower()}
@@ -407,29 +315,16 @@ def instrument(request, code):
     obj = get_object_or_404(
         m.Instrument.objects.select_related("parent", "body"), code=code.upper()
     )
-    user = request.user
-    protocols = list(obj.protocols.order_by("position", "code"))
-    themes = list(obj.themes.order_by("position", "slug"))
-    states = list(m.Country.objects.only("code", "name", "name_ru", "region"))
-    held = m.treaty_cells(
-        m.Ratification.objects.visible_to(user).for_matrix(instruments=[obj.code], as_of=as_of),
-        m.StatusSnapshot.objects.visible_to(user).for_matrix(instruments=[obj.code]),
-        as_of,
-    )
-    rows = [(c, held.get((c.code, obj.code))) for c in states]
-    status = [(c, r.status_as_of if r else m.NO_DATA) for c, r in rows]
-    counts = Counter(s for _c, s in status)
-    # Each status with its count, "no data" (nothing held) apart from "none" (no action).
-    statuses = [m.TreatyStatus.PARTY, m.TreatyStatus.SIGNATORY, m.TreatyStatus.NONE, m.NO_DATA]
+    page = selectors.instrument_page(obj, user=request.user, as_of=as_of)
     context = {
         "obj": obj,
-        "protocols": protocols,
-        "themes": themes,
-        "rows": rows,
-        "counts": [(status, counts.get(status, 0)) for status in statuses],
-        "world_map": maps.status_map(status),
+        "protocols": page.protocols,
+        "themes": page.themes,
+        "rows": page.rows,
+        "counts": page.counts,
+        "world_map": maps.status_map(page.statuses),
         "form": form,
-        "as_of": as_of or dt.date.today(),
+        "as_of": page.as_of,
         "api_url": api_url(
             "ratifications/", {"instrument": obj.code, "as_of": as_of and as_of.isoformat()}
         ),
@@ -443,27 +338,13 @@ def theme(request, slug):
     """One theme: what it covers, the instruments that protect it, and per country how many
     concerns and claims the tracker holds on it, each linking to the filtered list."""
     obj = get_object_or_404(m.Theme, slug=slug.lower())
-    user = request.user
-    instruments = list(obj.instruments.select_related("body").order_by("position", "code"))
-    counts = _stored_counts(user, theme=obj)
-    names = {
-        c.code: c
-        for c in m.Country.objects.filter(code__in=list(counts)).only("code", "name", "name_ru")
-    }
-    rows = sorted(
-        (
-            (names[code], n["concern"], n["claim"])
-            for code, n in counts.items()
-            if code in names and (n["concern"] or n["claim"])
-        ),
-        key=lambda row: (-(row[1] + row[2]), row[0].name),
-    )
+    page = selectors.theme_page(obj, user=request.user)
     context = {
         "obj": obj,
-        "instruments": instruments,
-        "rows": rows,
-        "concerns_total": sum(r[1] for r in rows),
-        "claims_total": sum(r[2] for r in rows),
+        "instruments": page.instruments,
+        "rows": page.rows,
+        "concerns_total": page.concerns_total,
+        "claims_total": page.claims_total,
         "feeds": [
             {"title": FEED_TITLES[kind] % {"scope": local_name(obj)}, "url": url}
             for kind, url in (
