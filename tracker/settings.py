@@ -122,6 +122,14 @@ TEMPLATES = [
             ],
         },
     },
+    # The rows pages repeat by the hundred, one template per kind of record (tracker/jinja.py).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "rows",
+        "DIRS": [BASE_DIR / "templates" / "rows"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "tracker.jinja.environment"},
+    },
 ]
 
 # Database: DATABASE_URL, or a SQLite file in var/. SQLite runs in WAL mode with a busy timeout

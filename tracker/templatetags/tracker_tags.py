@@ -7,6 +7,7 @@ from html import escape as esc
 
 from django import template
 from django.conf import settings
+from django.template import engines
 from django.template.defaultfilters import stringfilter
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.formats import date_format
@@ -91,15 +92,19 @@ def admin_change_url(obj) -> str:
 def editorial(context, obj) -> str:
     """A "draft" badge on a draft record and, for editors, a link to it in the admin. A tag,
     not an included template: pages show it on hundreds of records."""
+    return mark_safe(editorial_html(context.get("user"), obj))
+
+
+def editorial_html(user, obj) -> str:
+    """``editorial`` for ``user`` (also the row templates', ``tracker.jinja``)."""
     html = ""
     if getattr(obj, "status", None) == "draft":
         html = format_html('<span class="badge draft">{}</span>', _("draft"))
-    user = context.get("user")
     if m.sees_drafts(user, type(obj)):
         url = admin_change_url(obj)
         if url:
             html += format_html(' <a class="edit" href="{}">{}</a>', url, _("edit in admin"))
-    return mark_safe(html)
+    return html
 
 
 STATUS_LABELS = {
@@ -338,25 +343,27 @@ def status_counts(counter) -> list[tuple[str, int]]:
 # wraps with a check for lazy text that cost as much again.
 
 
+def _rows(kind: str, records, user, *, full: bool, items: bool) -> str:
+    """``records`` of ``kind`` ("concern", "claim") written by their one template
+    (``templates/rows/``), as list items when ``items``."""
+    template = engines["rows"].env.get_template(f"{kind}.jinja")
+    if items:
+        return "".join(f"<li>{template.render(c=r, user=user, full=full)}</li>" for r in records)
+    return "".join(template.render(c=r, user=user, full=full) for r in records)
+
+
 @register.simple_tag(takes_context=True)
 def concern_items(context, concerns) -> str:
     """Concerns as list items: status, body, year, paragraph, then the summary linking to the
-    concern."""
-    language, url, para = get_language(), url_pattern("tracker:concern"), esc(_("para."))
-    items = []
-    for c in concerns:
-        # A positive aspect asks nothing of the state: no implementation status to show.
-        badge = "" if c.kind == "positive_aspect" else _badge(language, c.implementation) + " "
-        html = f'<li><p>{badge}<span class="body">{esc(c.body_id)}</span>'
-        if c.issued_on:
-            html += f' <time datetime="{c.issued_on.isoformat()}">{c.issued_on.year}</time>'
-        if c.paragraph:
-            html += f", {para} {esc(c.paragraph)}"
-        items.append(
-            f"{html} {editorial(context, c)}</p>\n"
-            f'<p><a href="{url.format(c.pk)}">{esc(shorten(c.summary, 220))}</a></p></li>'
-        )
-    return mark_safe("".join(items))
+    concern (``templates/rows/concern.jinja``)."""
+    return mark_safe(_rows("concern", concerns, context.get("user"), full=False, items=True))
+
+
+@register.simple_tag(takes_context=True)
+def record_row(context, kind: str, record) -> str:
+    """One concern or claim as its list page shows it (with country, kind and themes): the same
+    template as ``concern_items`` and ``claim_items``."""
+    return mark_safe(_rows(kind, [record], context.get("user"), full=True, items=False))
 
 
 def date_in_words(value: dt.date | None, precision: str | None) -> str:
@@ -523,42 +530,12 @@ def _treaty_row(status: str, signed: str, bound: str, source: str) -> str:
     )
 
 
-CLAIM_KINDS = dict(m.Claim.Kind.choices)
-
-
 @register.simple_tag(takes_context=True)
 def claim_items(context, claims) -> str:
     """Claims as list items: status, kind, date, the summary linking to the claim, then the
     reports that support or contradict it (``shown_stances``, see
-    ``comparison.attach_stances``)."""
-    language, stated = get_language(), esc(_("stated"))
-    url, report_url = url_pattern("tracker:claim"), url_pattern("tracker:report")
-    items = []
-    for c in claims:
-        # Not get_kind_display(): it builds a dict of the choices on every call.
-        kind = esc(str(CLAIM_KINDS.get(c.kind, c.kind)))
-        html = f'<li><p>{_badge(language, c.verification)} <span class="muted">{kind}</span>'
-        if c.stated_on:
-            html += f", {stated} {esc(partial_date(c, 'stated_on'))}"
-        html += (
-            f" {editorial(context, c)}</p>\n"
-            f'<p><a href="{url.format(c.pk)}">{esc(shorten(c.summary, 220))}</a></p>'
-        )
-        if c.shown_stances:
-            html += '\n<ul class="stances">'
-            for s in c.shown_stances:
-                report = s.report
-                html += (
-                    f'<li>{_badge(language, s.stance)} <a href="{report_url.format(report.pk)}">'
-                    f"{esc(shorten(report.summary, 120))}</a>"
-                )
-                if report.source:
-                    name = report.source.publisher or report.source.title
-                    html += f' <span class="muted">({esc(shorten(name, 40))})</span>'
-                html += "</li>"
-            html += "</ul>"
-        items.append(html + "</li>")
-    return mark_safe("".join(items))
+    ``selectors.attach_stances``; ``templates/rows/claim.jinja``)."""
+    return mark_safe(_rows("claim", claims, context.get("user"), full=False, items=True))
 
 
 @register.simple_tag(takes_context=True)
