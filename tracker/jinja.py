@@ -8,7 +8,8 @@ and the themes). Their words are translated here, in Python (``WORDS``), where `
 finds them; the helpers are those of the Django templates (``tracker_tags``).
 """
 
-from django.urls import reverse
+from html import escape
+
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from jinja2 import Environment
@@ -22,11 +23,20 @@ CONCERN_KINDS = dict(m.Concern.Kind.choices)
 CLAIM_KINDS = dict(m.Claim.Kind.choices)
 
 
+def _escaped(value):
+    if isinstance(value, Markup) or hasattr(value, "__html__"):
+        return value
+    return Markup(escape(str(value)))
+
+
 def environment(**options) -> Environment:
     """The environment of the ``rows`` engine (``TEMPLATES`` in settings)."""
     # Imported here: the template tags import this module to render the rows.
     from tracker.templatetags import tracker_tags as tags
 
+    # Escaped as Django's templates escape (``&#x27;``, ``&quot;``), not as Jinja2 does
+    # (``&#39;``, ``&#34;``): the same page is the same bytes whichever engine wrote a part.
+    options["finalize"] = _escaped
     env = Environment(**options)
     env.globals.update(
         words=WORDS,
@@ -38,6 +48,5 @@ def environment(**options) -> Environment:
         partial_date=tags.partial_date,
         local_name=tags.local_name,
         url_pattern=url_pattern,
-        theme_url=lambda slug: reverse("tracker:theme", args=[slug]),
     )
     return env

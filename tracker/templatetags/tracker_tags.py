@@ -17,6 +17,7 @@ from django.utils.text import Truncator, add_truncation_text, calculate_truncate
 from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from markupsafe import Markup
 
 from tracker import models as m
 from tracker.links import url_pattern
@@ -345,11 +346,37 @@ def status_counts(counter) -> list[tuple[str, int]]:
 
 def _rows(kind: str, records, user, *, full: bool, items: bool) -> str:
     """``records`` of ``kind`` ("concern", "claim") written by their one template
-    (``templates/rows/``), as list items when ``items``."""
-    template = engines["rows"].env.get_template(f"{kind}.jinja")
-    if items:
-        return "".join(f"<li>{template.render(c=r, user=user, full=full)}</li>" for r in records)
-    return "".join(template.render(c=r, user=user, full=full) for r in records)
+    (``templates/rows/``), each in a list item when ``items``. What is the same for every row
+    (links, badges, whether ``user`` sees drafts) is worked out once here, not per row."""
+    model = m.Concern if kind == "concern" else m.Claim
+    language = get_language()
+    return (
+        engines["rows"]
+        .env.get_template(f"{kind}.jinja")
+        .render(
+            records=records,
+            user=user,
+            full=full,
+            items=items,
+            sees=m.sees_drafts(user, model),
+            badges=_badges(language),
+            url=url_pattern(f"tracker:{kind}"),
+            report_url=url_pattern("tracker:report"),
+            theme_url=url_pattern("tracker:theme"),
+        )
+    )
+
+
+def _badges(language: str | None) -> dict:
+    """Every known status's badge (``_badge``) as markup, per language (the templates call
+    ``badge`` for any other)."""
+    badges = _badge_sets.get(language)
+    if badges is None:
+        badges = _badge_sets[language] = {s: Markup(_badge(language, s)) for s in STATUS_LABELS}
+    return badges
+
+
+_badge_sets: dict[str | None, dict] = {}
 
 
 @register.simple_tag(takes_context=True)
