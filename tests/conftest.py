@@ -55,6 +55,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _quick_password_hashing(settings):
+    """A fast hasher for the test users' passwords, as Django's testing docs advise: the
+    default (PBKDF2, a million iterations) takes about half a second per user made or login,
+    minutes over the suite. Nothing here tests how passwords are stored."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache: API rate-limit counters must not leak between tests."""
     cache.clear()

@@ -3,7 +3,6 @@ that pair out, even with the right password, until the cool-off ends or `axes_re
 
 import datetime as dt
 
-import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.management import call_command
@@ -37,12 +36,6 @@ def assert_logged_in(response):
 def assert_locked_out(response):
     assert response.status_code == 429
     assert "too many login attempts" in response.content.decode().lower()
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Dozens of logins per test: the production hasher's deliberate slowness adds a minute.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def test_default_limit_and_cool_off_come_from_settings():
