@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tracker import models as m
+from tracker.citations import with_edit_dates
 from tracker.links import url_pattern
 
 
@@ -937,3 +938,124 @@ def theme_page(theme: m.Theme, *, user=None) -> ThemePage:
         concerns_total=sum(r[1] for r in rows),
         claims_total=sum(r[2] for r in rows),
     )
+
+
+# Record pages: one record with what it rests on and what answers it ----------------------------
+
+
+def _assessments(user) -> Prefetch:
+    return Prefetch(
+        "assessments",
+        queryset=m.Assessment.objects.visible_to(user)
+        .select_related("source")
+        .prefetch_related(Prefetch("reports", queryset=m.Report.objects.visible_to(user)))
+        .order_by("-assessed_on", "-pk"),
+    )
+
+
+def concern_page(user):
+    """The concerns ``user`` may see, each read with its review, source, themes, assessments
+    (with their reports), the claims, reports and pledges that answer it and the same concern in
+    other cycles, all as ``user`` may see them, and when a person last edited it: 9 queries for
+    one."""
+    return (
+        with_edit_dates(m.Concern.objects.visible_to(user))
+        .select_related("country", "body", "review", "source", "recommending_state")
+        .prefetch_related(
+            "themes",
+            _assessments(user),
+            Prefetch("claims", queryset=m.Claim.objects.visible_to(user)),
+            Prefetch("reports", queryset=m.Report.objects.visible_to(user)),
+            Prefetch("pledges", queryset=m.Pledge.objects.visible_to(user)),
+            Prefetch("previous", queryset=m.Concern.objects.visible_to(user)),
+            Prefetch("later", queryset=m.Concern.objects.visible_to(user)),
+        )
+    )
+
+
+def claim_page(user):
+    """The claims ``user`` may see, each read with its source, themes, assessments, the concerns
+    it answers and the stances of the reports on it, as ``user`` may see them: 6 queries."""
+    return (
+        with_edit_dates(m.Claim.objects.visible_to(user))
+        .select_related("country", "source")
+        .prefetch_related(
+            "themes",
+            _assessments(user),
+            Prefetch(
+                "concerns",
+                queryset=m.Concern.objects.visible_to(user).select_related("body"),
+            ),
+            Prefetch(
+                "stances",
+                queryset=m.Stance.objects.filter(report__in=m.Report.objects.visible_to(user))
+                .select_related("report__source")
+                .order_by("stance", "report__observed_from"),
+            ),
+        )
+    )
+
+
+def report_page(user):
+    """The reports ``user`` may see, each read with its source, themes, its stances on claims,
+    the concerns it bears on and the assessments resting on it, as ``user`` may see them:
+    5 queries."""
+    return (
+        with_edit_dates(m.Report.objects.visible_to(user))
+        .select_related("country", "source")
+        .prefetch_related(
+            "themes",
+            Prefetch(
+                "stances",
+                queryset=m.Stance.objects.filter(
+                    claim__in=m.Claim.objects.visible_to(user)
+                ).select_related("claim"),
+            ),
+            Prefetch("concerns", queryset=m.Concern.objects.visible_to(user)),
+            Prefetch(
+                "assessments",
+                queryset=m.Assessment.objects.visible_to(user).select_related("concern", "claim"),
+            ),
+        )
+    )
+
+
+def source_page(user):
+    """The sources ``user`` may see, with when a person last edited each (``citing`` lists
+    the records resting on one): 1 query."""
+    return with_edit_dates(m.Source.objects.visible_to(user))
+
+
+# Records citing a source, listed on its page (each model holds its own foreign key to Source).
+CITING = [
+    (m.Ratification, gettext_lazy("Treaty records"), ("country", "instrument")),
+    (m.Concern, gettext_lazy("Concerns and recommendations"), ("country", "body")),
+    (m.Pledge, gettext_lazy("Pledges"), ("country",)),
+    (m.Claim, gettext_lazy("Government claims"), ("country",)),
+    (m.Report, gettext_lazy("Reports of practice"), ("country",)),
+    (m.Observation, gettext_lazy("Indicator figures"), ("country", "indicator")),
+]
+CITING_LIMIT = 100
+
+
+def citing(source: m.Source, *, user=None) -> list[dict]:
+    """Per kind of record that cites ``source`` and ``user`` may see: ``{"label", "kind",
+    "rows" (up to CITING_LIMIT), "more"}``. One query per kind (6)."""
+    found = []
+    for model, label, related in CITING:
+        rows = list(
+            model.objects.visible_to(user)
+            .filter(source=source)
+            .select_related(*related)
+            .order_by("pk")[: CITING_LIMIT + 1]
+        )
+        if rows:
+            found.append(
+                {
+                    "label": label,
+                    "kind": model._meta.model_name,
+                    "rows": rows[:CITING_LIMIT],
+                    "more": len(rows) > CITING_LIMIT,
+                }
+            )
+    return found

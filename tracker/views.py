@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.db.models.functions import ExtractYear
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 
 from tracker import filters, maps, search, selectors
 from tracker import models as m
-from tracker.citations import with_edit_dates
 from tracker.dates import AsOfField
 from tracker.downloads import compare_download, list_download, treaties_download
 from tracker.selectors import (
@@ -361,34 +360,10 @@ def theme(request, slug):
 # Detail pages ----------------------------------------------------------------------------------
 
 
-def _assessments(user):
-    return Prefetch(
-        "assessments",
-        queryset=m.Assessment.objects.visible_to(user)
-        .select_related("source")
-        .prefetch_related(Prefetch("reports", queryset=m.Report.objects.visible_to(user)))
-        .order_by("-assessed_on", "-pk"),
-    )
-
-
 def concern(request, pk):
     """A concern or recommendation with its review, source, the claims, reports and pledges that
     answer it, the same concern in other cycles, and its assessments over time."""
-    user = request.user
-    obj = get_object_or_404(
-        with_edit_dates(m.Concern.objects.visible_to(user))
-        .select_related("country", "body", "review", "source", "recommending_state")
-        .prefetch_related(
-            "themes",
-            _assessments(user),
-            Prefetch("claims", queryset=m.Claim.objects.visible_to(user)),
-            Prefetch("reports", queryset=m.Report.objects.visible_to(user)),
-            Prefetch("pledges", queryset=m.Pledge.objects.visible_to(user)),
-            Prefetch("previous", queryset=m.Concern.objects.visible_to(user)),
-            Prefetch("later", queryset=m.Concern.objects.visible_to(user)),
-        ),
-        pk=pk,
-    )
+    obj = get_object_or_404(selectors.concern_page(request.user), pk=pk)
     context = {"obj": obj, "api_url": api_url(f"concerns/{obj.pk}/")}
     return render(request, "tracker/concern.html", context)
 
@@ -396,26 +371,7 @@ def concern(request, pk):
 def claim(request, pk):
     """A government claim with the concerns it answers, the reports for and against it and its
     verification over time."""
-    user = request.user
-    obj = get_object_or_404(
-        with_edit_dates(m.Claim.objects.visible_to(user))
-        .select_related("country", "source")
-        .prefetch_related(
-            "themes",
-            _assessments(user),
-            Prefetch(
-                "concerns",
-                queryset=m.Concern.objects.visible_to(user).select_related("body"),
-            ),
-            Prefetch(
-                "stances",
-                queryset=m.Stance.objects.filter(report__in=m.Report.objects.visible_to(user))
-                .select_related("report__source")
-                .order_by("stance", "report__observed_from"),
-            ),
-        ),
-        pk=pk,
-    )
+    obj = get_object_or_404(selectors.claim_page(request.user), pk=pk)
     context = {"obj": obj, "api_url": api_url(f"claims/{obj.pk}/")}
     return render(request, "tracker/claim.html", context)
 
@@ -423,66 +379,15 @@ def claim(request, pk):
 def report(request, pk):
     """A report of practice with the claims it bears on (and how), the concerns it concerns and
     the assessments that rest on it."""
-    user = request.user
-    obj = get_object_or_404(
-        with_edit_dates(m.Report.objects.visible_to(user))
-        .select_related("country", "source")
-        .prefetch_related(
-            "themes",
-            Prefetch(
-                "stances",
-                queryset=m.Stance.objects.filter(
-                    claim__in=m.Claim.objects.visible_to(user)
-                ).select_related("claim"),
-            ),
-            Prefetch(
-                "concerns",
-                queryset=m.Concern.objects.visible_to(user),
-            ),
-            Prefetch(
-                "assessments",
-                queryset=m.Assessment.objects.visible_to(user).select_related("concern", "claim"),
-            ),
-        ),
-        pk=pk,
-    )
+    obj = get_object_or_404(selectors.report_page(request.user), pk=pk)
     context = {"obj": obj, "api_url": api_url(f"reports/{obj.pk}/")}
     return render(request, "tracker/report.html", context)
 
 
-# Records citing a source, listed on its page (each model holds its own foreign key to Source).
-CITING = [
-    (m.Ratification, gettext_lazy("Treaty records"), ("country", "instrument")),
-    (m.Concern, gettext_lazy("Concerns and recommendations"), ("country", "body")),
-    (m.Pledge, gettext_lazy("Pledges"), ("country",)),
-    (m.Claim, gettext_lazy("Government claims"), ("country",)),
-    (m.Report, gettext_lazy("Reports of practice"), ("country",)),
-    (m.Observation, gettext_lazy("Indicator figures"), ("country", "indicator")),
-]
-CITING_LIMIT = 100
-
-
 def source(request, pk):
     """A source with the records that cite it (up to a hundred of each kind)."""
-    user = request.user
-    obj = get_object_or_404(with_edit_dates(m.Source.objects.visible_to(user)), pk=pk)
-    citing = []
-    for model, label, related in CITING:
-        rows = list(
-            model.objects.visible_to(user)
-            .filter(source=obj)
-            .select_related(*related)
-            .order_by("pk")[: CITING_LIMIT + 1]
-        )
-        if rows:
-            citing.append(
-                {
-                    "label": label,
-                    "kind": model._meta.model_name,
-                    "rows": rows[:CITING_LIMIT],
-                    "more": len(rows) > CITING_LIMIT,
-                }
-            )
+    obj = get_object_or_404(selectors.source_page(request.user), pk=pk)
+    citing = selectors.citing(obj, user=request.user)
     context = {"obj": obj, "citing": citing, "api_url": api_url(f"sources/{obj.pk}/")}
     return render(request, "tracker/source.html", context)
 
