@@ -131,7 +131,7 @@ def test_list_rows_equal_the_records_serializer_output(client, editor, data, who
     m.Concern.objects.filter(pk=b.pk).update(
         source=None, issued_on=None, issued_on_precision="", external_id="uhri-1"
     )
-    m.Concern.objects.filter(pk=c.pk).update(recommending_state=kaz, position="noted")
+    m.Concern.objects.filter(pk=c.pk).update(recommending_state=kaz, upr_position="noted")
     if who == "editor":
         client.force_login(editor)
     rows = client.get("/api/concerns/").json()["results"]

@@ -89,7 +89,7 @@ def test_csv_has_stable_columns_natural_keys_and_page_urls(db):
     assert text.splitlines()[0] == (
         "key,status,source,locator,review,body,country,issued_on,paragraph,kind,"
         "affected_groups,summary,recommendation,follow_up,external_id,recommending_state,"
-        "position,upr_session,published_on_uhri,themes,previous,affected_persons,sdg_targets,url"
+        "upr_position,upr_session,published_on_uhri,themes,previous,affected_persons,sdg_targets,url"
     )
     assert [r["key"] for r in rows] == ["kaz-concern-0", "kaz-concern-1"]
     second = rows[1]
@@ -198,3 +198,14 @@ def test_dates_keep_their_precision_in_exports(db):
     m.Ratification.objects.update(action_date=dt.date(2006, 1, 1), action_date_precision="year")
     row = next(csv.DictReader(io.StringIO(export("ratifications"))))
     assert row["action_date"] == "2006"
+
+
+def test_a_file_written_before_the_upr_position_rename_still_loads():
+    # Exports and seeds named the concern's UPR stance ``position`` until it became
+    # ``upr_position``; the API still calls it ``position``.
+    from tracker.seeds import convert_row
+
+    values, _links = convert_row(m.Concern, {"position": "noted"}, lookups=None)
+    assert values == {"upr_position": "noted"}
+    with pytest.raises(ValueError):
+        convert_row(m.Instrument, {"upr_position": "noted"}, lookups=None)

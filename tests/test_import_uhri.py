@@ -455,7 +455,7 @@ def test_upr_records_keep_position_recommending_state_session_and_cycle(vocabula
     upr = concern(A + "2", "KGZ")
     assert (upr.body_id, upr.kind, upr.paragraph) == ("UPR", "recommendation", "143.12")
     assert upr.summary.startswith("Ratify the Optional Protocol")
-    assert upr.position == "supported"
+    assert upr.upr_position == "supported"
     assert upr.recommending_state_id == "UZB"
     assert upr.upr_session == "46"
     assert upr.review.cycle == "4"
@@ -512,7 +512,11 @@ def test_the_16_column_workbook_imports_like_the_json(vocabularies):
     assert set(crc.themes.values_list("slug", flat=True)) == {"rights-of-the-child", "health"}
     assert set(crc.affected_persons.values_list("name", flat=True)) == {"Children", "Women & girls"}
     upr = concern(A + "2", "KGZ")
-    assert (upr.position, upr.recommending_state_id, upr.upr_session) == ("supported", "UZB", "46")
+    assert (upr.upr_position, upr.recommending_state_id, upr.upr_session) == (
+        "supported",
+        "UZB",
+        "46",
+    )
     assert concern(A + "3", "UZB").body_id == "SR-TORTURE"
 
 
@@ -530,7 +534,7 @@ def test_the_same_annotation_from_json_then_xlsx_is_the_same_concern(vocabularie
     book.save(edited)
     assert "concerns: 0 created, 1 updated, 4 unchanged" in run(edited)
     assert m.Concern.objects.count() == before
-    assert concern(A + "2", "KGZ").position == "noted"
+    assert concern(A + "2", "KGZ").upr_position == "noted"
     # And back from the JSON: the same concern again.
     assert "concerns: 0 created, 1 updated, 4 unchanged" in run(SAMPLES / "uhri_real.json")
 

@@ -1024,7 +1024,11 @@ class Concern(EditorialModel):
     recommending_state = models.ForeignKey(
         Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    position = models.CharField(max_length=17, choices=Position.choices, blank=True)
+    # The state under review's answer to a UPR recommendation (not an order: ``position`` on
+    # instruments and themes is their place in tables).
+    upr_position = models.CharField(
+        _("UPR position"), max_length=17, choices=Position.choices, blank=True
+    )
     upr_session = models.CharField(_("UPR session"), max_length=40, blank=True)
     affected_persons = models.ManyToManyField(AffectedPerson, blank=True, related_name="concerns")
     sdg_targets = models.ManyToManyField(SdgTarget, blank=True, related_name="concerns")

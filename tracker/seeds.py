@@ -124,6 +124,11 @@ def _precision_fields(model) -> set[str]:
     return {f.name for f in model._meta.get_fields() if f.name.endswith("_precision")}
 
 
+# Columns named as a field was before it was renamed: files written then (seeds, tracker
+# exports) still load.
+RENAMED = {("concern", "position"): "upr_position"}
+
+
 def convert_row(model, row: dict[str, str], lookups) -> tuple[dict, dict[str, list[str]]]:
     """Turn a row of strings into model field values and many-to-many natural keys.
 
@@ -137,6 +142,7 @@ def convert_row(model, row: dict[str, str], lookups) -> tuple[dict, dict[str, li
         if column is None:
             raise ValueError("(extra cell)", raw, "no more cells than the header has")
         text = (raw or "").strip()
+        column = RENAMED.get((model._meta.model_name, column), column)
         try:
             field = model._meta.get_field(column)
         except Exception as exc:

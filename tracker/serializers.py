@@ -448,12 +448,50 @@ class ConcernSerializer(SourcedSerializer):
 
     url = self_link("concern")
     implementation = serializers.ChoiceField(choices=m.Implementation.choices, read_only=True)
+    # The model's ``upr_position``, under the name the API has always used.
+    position = serializers.ChoiceField(
+        source="upr_position",
+        choices=m.Concern.Position.choices,
+        required=False,
+        allow_blank=True,
+        help_text="The state under review's answer to a UPR recommendation.",
+    )
 
     class Meta:
         model = m.Concern
         # Affected persons and SDG targets are filters of the list (``affected``, ``sdg``); as
         # fields of each row they would cost the list a query each (``concern_links``).
-        exclude = ["affected_persons", "sdg_targets"]
+        fields = [
+            "id",
+            "implementation",
+            "key",
+            "status",
+            "locator",
+            "created_at",
+            "updated_at",
+            "issued_on",
+            "issued_on_precision",
+            "paragraph",
+            "kind",
+            "affected_groups",
+            "summary",
+            "recommendation",
+            "follow_up",
+            "external_id",
+            "position",
+            "upr_session",
+            "published_on_uhri",
+            "source",
+            "review",
+            "body",
+            "country",
+            "recommending_state",
+            "themes",
+            "previous",
+            "source_detail",
+            "url",
+            "page_url",
+        ]
 
     def validate_previous(self, value):
         if self.instance is not None and any(c.pk == self.instance.pk for c in value):
@@ -494,7 +532,7 @@ CONCERN_LIST_COLUMNS = (
     "recommendation",
     "follow_up",
     "external_id",
-    "position",
+    "upr_position",
     "upr_session",
     "published_on_uhri",
     "source_id",
@@ -592,7 +630,7 @@ class ConcernRows:
                     "recommendation": row["recommendation"],
                     "follow_up": row["follow_up"],
                     "external_id": row["external_id"],
-                    "position": row["position"],
+                    "position": row["upr_position"],
                     "upr_session": row["upr_session"],
                     "published_on_uhri": _date(row["published_on_uhri"]),
                     "source": source_id,
@@ -718,7 +756,7 @@ class IndicatorSerializer(RecordSerializer):
 class CompareConcernSerializer(ConcernSerializer):
     class Meta:
         model = m.Concern
-        exclude = ["previous", *ConcernSerializer.Meta.exclude]
+        fields = [f for f in ConcernSerializer.Meta.fields if f != "previous"]
 
 
 class CompareClaimSerializer(ClaimSerializer):

@@ -403,7 +403,7 @@ def _concerns(w: World, total: int, reviews) -> tuple[int, dict[str, list[int]]]
         m.Concern,
         [*EDITORIAL, "review_id", "body_id", "country_id", "issued_on", "issued_on_precision",
          "paragraph", "kind", "affected_groups", "summary", "recommendation", "follow_up",
-         "recommending_state_id", "position"],
+         "recommending_state_id", "upr_position"],
     )  # fmt: skip
     links = w.writer(m.Concern.themes.through, ["concern_id", "theme_id"], with_id=False)
     kinds = [m.Concern.Kind.RECOMMENDATION] * 6 + [m.Concern.Kind.CONCERN] * 3
