@@ -3,9 +3,11 @@ of record (``templates/rows/``), used by every page that lists that kind (its li
 country page, the compare page). Django's engine spent about a millisecond on each included
 row; Jinja2 renders the same markup in a few tens of microseconds.
 
-The templates take the record and ``full`` (the list pages' variant: with the country, the kind
-and the themes). Their words are translated here, in Python (``WORDS``), where ``makemessages``
-finds them; the helpers are those of the Django templates (``tracker_tags``).
+A template writes a list of ``records``, each in a list item when ``items``; ``full`` is the list
+pages' variant (with the country, the kind and the themes). What is the same for every row (the
+links' patterns, the badges, whether the reader sees drafts) comes from the caller,
+``tracker_tags._rows``. The templates' words are translated here, in Python (``WORDS``), where
+``makemessages`` finds them; the helpers are those of the Django templates (``tracker_tags``).
 """
 
 from html import escape

@@ -337,10 +337,11 @@ def status_counts(counter) -> list[tuple[str, int]]:
     )
 
 
-# Records and cells that pages show by the hundred, written here rather than in included
-# templates: the template engine spent about a millisecond on each (a home grid cell, a
-# concern or a claim with its reports), most of a world-scale page's time. The markup is what
-# the templates wrote. ``esc`` is the standard library's escape, which Django's ``escape``
+# Records and cells that pages show by the hundred. Concerns and claims have one Jinja2
+# template each (``templates/rows/``, ``tracker.jinja``), for every page that lists them; the
+# cells below (a home grid cell, a treaty status, the timeline) are still written here rather
+# than in included templates: Django's engine spent about a millisecond on each, most of a
+# world-scale page's time. ``esc`` is the standard library's escape, which Django's ``escape``
 # wraps with a check for lazy text that cost as much again.
 
 
