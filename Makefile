@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run serve test test-sqlite test-postgres test-replica test-cluster reliability bench lint check-deploy clean messages compilemessages
+.PHONY: setup run serve test test-sqlite test-sqlite-heavy test-sqlite-rest test-postgres test-replica test-cluster reliability bench lint check-deploy clean messages compilemessages
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,12 +54,23 @@ test: setup lint
 	$(MAKE) compilemessages $(NODE)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(MAKE) check-deploy
-	$(MAKE) -j3 --output-sync=target test-sqlite test-postgres test-replica
+	$(MAKE) -j4 --output-sync=target test-sqlite-rest test-sqlite-heavy test-postgres test-replica
 	SKIP_KILL=1 $(MAKE) reliability
 	$(MAKE) test-cluster
 
+## make test-sqlite: the whole suite on SQLite in one process. make test runs it as two halves
+## side by side (the browser tests with the longest others, then the rest), so that both cores
+## stay busy once the PostgreSQL run is done.
+HEAVY = tests/browser tests/test_api_schema.py tests/test_import_kill.py tests/test_bad_input.py \
+  tests/test_backup_restore.py
 test-sqlite:
 	$(PY) -m pytest -q
+
+test-sqlite-heavy:
+	$(PY) -m pytest -q $(HEAVY)
+
+test-sqlite-rest:
+	$(PY) -m pytest -q $(addprefix --ignore=,$(HEAVY))
 
 test-postgres:
 	scripts/with-postgres $(PY) -m pytest -q -m "not browser and not slow"
