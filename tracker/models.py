@@ -11,7 +11,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, F, FilteredRelation, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -120,9 +120,14 @@ def public_condition(model) -> Q:
     condition = Q(status=Editorial.PUBLISHED)
     for name in model.RESTS_ON:
         related = model._meta.get_field(name).related_model
-        condition &= Q(**{f"{name}__isnull": True}) | Q(
-            **{f"{name}__in": related._default_manager.published().values("pk")}
+        # "No link, or a public one" as "no linked record that is not public": a correlated
+        # NOT EXISTS on the related primary key, checked row by row. Written as "IS NULL OR IN
+        # (the public ones)", SQLite drove whole queries from the foreign key's index through
+        # the OR instead of from the country's: 30 s for a world-scale country page, not 50 ms.
+        hidden = related._default_manager.filter(pk=OuterRef(name)).filter(
+            ~public_condition(related)
         )
+        condition &= ~Exists(hidden)
     return condition
 
 

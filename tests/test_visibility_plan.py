@@ -1,0 +1,66 @@
+"""The visibility rule (``models.public_condition``) must leave the database free to find a
+country's records by its index. Written as "no review, or one of the published reviews" (an OR
+over each foreign key a record rests on), SQLite drove the country page's queries from the
+review index instead: 30 s for one page at world scale (``make bench``), 0.2 s with the rule as
+it is now. A plan, not a timing: what SQLite says it will do, given the statistics it had there.
+"""
+
+import pytest
+from django.db import connection
+
+from tracker import models as m
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query planner"),
+]
+
+# ANALYZE's figures in make bench's world (250,183 concerns, 10,052 reviews, 98 sources): rows,
+# then rows per value of the indexed column.
+WORLD = [
+    (m.Concern, "country_id", "250183 1297"),
+    (m.Concern, "review_id", "250183 25"),
+    (m.Concern, "source_id", "250183 5324"),
+    (m.Concern, "status", "250183 250183"),
+    (m.Review, "source_id", "10052 190"),
+    (m.Review, "status", "10052 10052"),
+    (m.Source, "status", "98 98"),
+]
+
+
+def column_index(model, column: str) -> str:
+    """The name of the single-column index on ``model``'s ``column``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s",
+            [model._meta.db_table],
+        )
+        return next(
+            name for name, sql in cursor.fetchall() if (sql or "").endswith(f'("{column}")')
+        )
+
+
+def use_world_statistics():
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # creates sqlite_stat1
+        cursor.execute("DELETE FROM sqlite_stat1")
+        for model, column, stat in WORLD:
+            cursor.execute(
+                "INSERT INTO sqlite_stat1 VALUES (%s, %s, %s)",
+                [model._meta.db_table, column_index(model, column), stat],
+            )
+        cursor.execute("ANALYZE sqlite_schema")  # read them again
+
+
+def plan(queryset) -> list[str]:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        return [str(row[-1]) for row in cursor.fetchall()]
+
+
+def test_a_countrys_public_concerns_are_found_by_the_country_index():
+    use_world_statistics()
+    steps = plan(m.Concern.objects.published().filter(country_id="IRN").order_by("-pk")[:5])
+    assert steps[0].startswith("SEARCH tracker_concern USING INDEX") and "country_id=?" in steps[0]
+    assert not any("MULTI-INDEX OR" in step for step in steps), steps
