@@ -127,7 +127,7 @@ def public_condition(model) -> Q:
         hidden = related._default_manager.filter(pk=OuterRef(name)).filter(
             ~public_condition(related)
         )
-        condition &= ~Exists(hidden)
+        condition &= Q(~Exists(hidden))
     return condition
 
 
