@@ -29,7 +29,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 COLUMNS = (
     "id, key, status, source_id, locator, country_id, body_id, review_id, issued_on, "
     "issued_on_precision, paragraph, kind, affected_groups, summary, recommendation, follow_up, "
-    "external_id, recommending_state_id, position"
+    "external_id, recommending_state_id, upr_position"
 )
 FLOOR_SQL = (
     f"SELECT {COLUMNS} FROM tracker_concern WHERE country_id = {{p}} AND status = 'published' "
