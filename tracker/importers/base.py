@@ -131,6 +131,18 @@ class Row:
     cells: dict[str, str]
 
 
+def dataset_source(key: str, defaults: dict, *, write: bool) -> tuple[m.Source, bool]:
+    """The source a dataset import cites, and whether it is new: created when ``write``; in a
+    check (no ``write``) the stored one, or an unsaved stand-in whose id (never a real record's)
+    lets the records citing it pass their checks."""
+    if write:
+        return m.Source.objects.get_or_create(key=key, defaults=defaults)
+    source = m.Source.objects.filter(key=key).first()
+    if source is None:
+        return m.Source(pk=-1, key=key, **defaults), True
+    return source, False
+
+
 def decode_text(data: bytes, name: str) -> str:
     """Bytes of a text file as str; a file that is not UTF-8 is rejected with a clear error."""
     try:

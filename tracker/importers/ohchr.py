@@ -27,6 +27,7 @@ from tracker.importers.base import (
     CountryNames,
     ImportDataError,
     ImportResult,
+    dataset_source,
     normal,
     parse_day,
     progress,
@@ -279,13 +280,7 @@ def _source(
         "published_on_precision": dated[1],
         "status": m.Editorial.PUBLISHED,
     }
-    if write:
-        source, created = m.Source.objects.get_or_create(key=key, defaults=defaults)
-    else:
-        source = m.Source.objects.filter(key=key).first()
-        created = source is None
-        # A stand-in id (never a real record's) lets the records citing it pass their checks.
-        source = source or m.Source(pk=-1, key=key, **defaults)
+    source, created = dataset_source(key, defaults, write=write)
     if created:
         result.count("sources", "created")
         result.change("sources", m.Source, key, "created")

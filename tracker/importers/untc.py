@@ -20,6 +20,7 @@ from tracker.importers.base import (
     ImportDataError,
     ImportResult,
     csv_records,
+    dataset_source,
     progress,
     rows_with_header,
     write_with_history,
@@ -106,13 +107,7 @@ def source_ensure(
         "notes": "One CSV per instrument; years only; UN member states only.",
         "status": m.Editorial.PUBLISHED,
     }
-    if write:
-        source, created = m.Source.objects.get_or_create(key=key, defaults=defaults)
-    else:
-        source = m.Source.objects.filter(key=key).first()
-        created = source is None
-        # A stand-in id (never a real record's) lets the records citing it pass their checks.
-        source = source or m.Source(pk=-1, key=key, **defaults)
+    source, created = dataset_source(key, defaults, write=write)
     result.count("sources", "created" if created else "unchanged")
     if created:
         result.change("sources", m.Source, key, "created")
