@@ -474,6 +474,16 @@ def document_link(url: str, kind: str, symbol: str) -> str:
 CELL_SOURCE_DEFERRED = ("source__notes", "source__created_at", "source__updated_at")
 
 
+def treaty_scope(qs, countries=None, instruments=None):
+    """``qs`` (ratifications or snapshots) narrowed to ``countries`` and ``instruments`` (None:
+    all)."""
+    if countries is not None:
+        qs = qs.filter(country__in=countries)
+    if instruments is not None:
+        qs = qs.filter(instrument__in=instruments)
+    return qs
+
+
 class RatificationQuerySet(EditorialQuerySet):
     def with_status_as_of(self, as_of: dt.date | None = None):
         """Annotate ``status_as_of`` (party / signatory / none) derived from the stored dates.
@@ -492,11 +502,7 @@ class RatificationQuerySet(EditorialQuerySet):
 
     def for_matrix(self, countries=None, instruments=None, as_of=None):
         """Rows of the treaty status table (country x instrument held), status as of a date."""
-        qs = self.with_status_as_of(as_of)
-        if countries is not None:
-            qs = qs.filter(country__in=countries)
-        if instruments is not None:
-            qs = qs.filter(instrument__in=instruments)
+        qs = treaty_scope(self.with_status_as_of(as_of), countries, instruments)
         return (
             qs.select_related("source")
             .defer(*CELL_SOURCE_DEFERRED)
@@ -602,11 +608,7 @@ NO_DATA = "no_data"
 class StatusSnapshotQuerySet(EditorialQuerySet):
     def for_matrix(self, countries=None, instruments=None):
         """Snapshots behind the cells of a treaty table, each with its source."""
-        qs = self
-        if countries is not None:
-            qs = qs.filter(country__in=countries)
-        if instruments is not None:
-            qs = qs.filter(instrument__in=instruments)
+        qs = treaty_scope(self, countries, instruments)
         return (
             qs.select_related("source")
             .defer(*CELL_SOURCE_DEFERRED)
