@@ -113,6 +113,10 @@ backend app
     # A POST may have been applied before its server died: only resent if it never got there.
     # Every other method the editor uses (PATCH of a field to a value) is safe to replay.
     http-request disable-l7-retry if METH_POST
+    # Without this, a request with a body (the editor's PATCH) that a server was working on
+    # when it died came back 502 and was not sent again (HAProxy 2.6, log state SH, 0
+    # retries): the whole request must be read before it goes to a server to be resent.
+    option http-buffer-request
     option httpchk
     http-check send meth GET uri {health} ver HTTP/1.1 hdr Host {host} hdr X-Forwarded-Proto https
     http-check expect status 200
