@@ -52,10 +52,11 @@ def use_world_statistics():
         cursor.execute("ANALYZE sqlite_schema")  # read them again
 
 
-def plan(queryset) -> list[str]:
+def plan(queryset, outer: str = "{}") -> list[str]:
+    """SQLite's plan for ``queryset``'s SQL, placed in ``outer`` (a COUNT around it, say)."""
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        cursor.execute(f"EXPLAIN QUERY PLAN {outer.format(sql)}", params)
         return [str(row[-1]) for row in cursor.fetchall()]
 
 
@@ -64,3 +65,13 @@ def test_a_countrys_public_concerns_are_found_by_the_country_index():
     steps = plan(m.Concern.objects.published().filter(country_id="IRN").order_by("-pk")[:5])
     assert steps[0].startswith("SEARCH tracker_concern USING INDEX") and "country_id=?" in steps[0]
     assert not any("MULTI-INDEX OR" in step for step in steps), steps
+
+
+def test_counting_a_countrys_public_concerns_reads_an_index_alone():
+    # The API list's count: the rule reads each concern's source and review ids, which the
+    # country index holds too, so that no concern row is read (at world scale 9.8 ms to 2.4 ms).
+    use_world_statistics()
+    queryset = m.Concern.objects.published().filter(country_id="IRN").order_by()
+    steps = plan(queryset, "SELECT COUNT(*) FROM ({})")
+    concern_steps = [step for step in steps if " tracker_concern " in f"{step} "]
+    assert concern_steps and all("USING COVERING INDEX" in s for s in concern_steps), steps
