@@ -48,8 +48,7 @@ serve:
 
 ## make test: install, lint, check migrations and deploy settings, run the suite on SQLite and
 ## PostgreSQL and the replica tests, two at a time, then the load and restart checks, then the
-## cluster test. Two at a time, as there are two cores: on a 2-core machine the four runs took
-## 10 min 7 s two at a time against over 17 min all four at once.
+## cluster test. Two at a time, one per core (the README gives the times).
 test: setup lint
 	scripts/ensure-system-packages
 	$(MAKE) compilemessages $(NODE)
