@@ -1062,7 +1062,13 @@ class Concern(EditorialModel):
     class Meta:
         ordering = ["-issued_on", "key"]
         indexes = [
-            models.Index(fields=["country", "status", "issued_on"]),
+            # A country's newest concerns in the list's own order, date then key: the country
+            # page's newest five in each theme stop after five rows, with nothing to sort
+            # (world scale, SQLite: the page's SQL 47 ms to 38 ms; 447 ms to 38 ms on a
+            # database not analysed since the index below was added).
+            models.Index(
+                fields=["country", "status", "-issued_on", "key"], name="concern_country_newest"
+            ),
             # The default order of every list: unfiltered pages read 50 rows instead of sorting
             # all of them (250,000 concerns: 290 ms to 10 ms on SQLite).
             models.Index(fields=["-issued_on", "key"], name="concern_listed_order"),
@@ -1139,8 +1145,12 @@ class Claim(EditorialModel):
     class Meta:
         ordering = ["-stated_on", "key"]
         indexes = [
-            # A country's newest claims (compare page) without reading all of them.
-            models.Index(fields=["country", "status", "stated_on"]),
+            # A country's newest claims (compare page; country page, newest five in each theme)
+            # in the list's own order, date then key, so that nothing is sorted (world scale,
+            # SQLite: the country page's claims 16 ms to 12 ms).
+            models.Index(
+                fields=["country", "status", "-stated_on", "key"], name="claim_country_newest"
+            ),
             # ... and its newest by date of action, else of statement (country page timeline).
             models.Index(
                 F("country"),
