@@ -293,6 +293,9 @@ REST_FRAMEWORK = {
 # Any query of a search (``q``) that runs longer than this is stopped with a clear 400
 # (tracker.search.time_limit), on SQLite and PostgreSQL alike.
 SEARCH_TIME_LIMIT = float(env_str("SEARCH_TIME_LIMIT", "3"))
+# The counts beside a list (by country, theme, body...) share this many seconds; those that do
+# not finish in time are shown as not counted (tracker.views._facets).
+FACET_TIME_LIMIT = float(env_str("FACET_TIME_LIMIT", "0.3"))
 
 # Uploads waiting for their confirmation in the admin's import (owner-only, swept after a day).
 IMPORT_STASH_DIR = Path(env_str("IMPORT_STASH_DIR", str(BASE_DIR / "var" / "imports")))
