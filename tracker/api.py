@@ -52,6 +52,7 @@ from tracker.selectors import (
     LIST_ORDER,
     compare,
     country_page,
+    list_total,
     parse_country_codes,
     theme_grid,
 )
@@ -105,6 +106,15 @@ class Conflict(APIException):
 
 
 # Throttling, pagination, schema ---------------------------------------------------------------
+
+
+class Filters(DjangoFilterBackend):
+    """django-filter's backend, keeping the FilterSet it validated on the view
+    (``view.filterset``): a list reads what was chosen from it (``list_total``)."""
+
+    def get_filterset(self, request, queryset, view):
+        view.filterset = super().get_filterset(request, queryset, view)
+        return view.filterset
 
 
 class Pagination(PageNumberPagination):
@@ -225,20 +235,21 @@ class KnownParameters:
 
 
 class ValuesList:
-    """What a list paginates when it writes rows itself: counts with the filtered queryset as it
-    is, and reads a page as ``values(*columns)`` dicts. The columns' joins (the source's title...)
-    stay out of the count, which then reads an index only.
+    """What a list paginates when it writes rows itself: its count is ``total`` when known (the
+    stored counts, ``list_total``), else a COUNT of the filtered queryset as it is; a page is
+    read as ``values(*columns)`` dicts. The columns' joins (the source's title...) stay out of
+    the count, which then reads an index only.
 
     A page is read as "the rows whose id is among the page's ids", the ids being a subquery
     (the filtered queryset, ordered and sliced). The outer query is the same on every request,
     so it is compiled once per database (``page_query``) and only the subquery per request:
     compiling the columns and the source's join took longer than running the query."""
 
-    def __init__(self, queryset, columns):
-        self.queryset, self.columns = queryset, columns
+    def __init__(self, queryset, columns, total: int | None = None):
+        self.queryset, self.columns, self.total = queryset, columns, total
 
     def count(self):
-        return self.queryset.count()
+        return self.queryset.count() if self.total is None else self.total
 
     def __getitem__(self, index):
         db = self.queryset.db
@@ -512,7 +523,7 @@ class RecordViewSet(ApiMixin, viewsets.ModelViewSet):
     ordering_fields: dict = {}  # API name -> model field, for ``?ordering=``
     pagination_class = Pagination
     permission_classes = [ModelPermissionsOrAnonReadOnly]
-    filter_backends = [DjangoFilterBackend, Ordering]
+    filter_backends = [Filters, Ordering]
     lookup_value_regex = "[^/]+"  # any key reaches get_object, which answers a JSON 404
     renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
 
@@ -1003,7 +1014,9 @@ class ConcernViewSet(RecordViewSet):
                 queryset.newest_first(), everything, s.CONCERN_LIST_COLUMNS, SEARCH_LIMIT
             )
         else:
-            rows = ValuesList(queryset, s.CONCERN_LIST_COLUMNS)
+            chosen = self.filterset.form.cleaned_data
+            total = list_total(m.Concern, chosen, user=request.user)
+            rows = ValuesList(queryset, s.CONCERN_LIST_COLUMNS, total)
         page = self.paginate_queryset(rows)
         themes, previous = concern_links(
             [row["id"] for row in page], request.user, rows.queryset.db

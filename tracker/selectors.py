@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tracker import counts
 from tracker import models as m
 from tracker.citations import with_edit_dates
 from tracker.links import url_pattern
@@ -878,6 +879,45 @@ def stored_counts(user, **scope) -> dict[str, dict[str, int]]:
     for row in rows.order_by():
         totals[row["country_id"]][row["record"]] += row["n"]
     return totals
+
+
+def stored_rows(model, chosen: dict, *, user=None, per_theme: bool = False):
+    """The stored counts (``RecordCount``) of the records of ``model`` (concerns or claims) a
+    list filtered by ``chosen`` (its FilterSet's cleaned data) holds for ``user``, when the
+    filters are only countries, at most one theme and current statuses (``implementation``,
+    ``verification``); None for any other filter (the list counts its rows). ``per_theme``:
+    a row per theme (a record under each of its themes) instead of each record once. At world
+    scale a COUNT of every public concern took 155 ms on SQLite and the list's counts by theme
+    1.1 s: the rule for what the public sees is checked row by row, where the stored counts
+    already hold its answer."""
+    outcome = counts.OUTCOME.get(model)
+    if outcome is None:
+        return None
+    chosen = {name: value for name, value in chosen.items() if value not in (None, "", [])}
+    themes = chosen.get("theme", [])
+    if set(chosen) - {"country", "theme", outcome} or len(themes) > 1 or (themes and per_theme):
+        return None
+    rows = m.RecordCount.objects.filter(record=counts.RECORD[model])
+    if not m.sees_drafts(user, model):
+        rows = rows.filter(status=m.Editorial.PUBLISHED)
+    if themes:
+        rows = rows.filter(theme_id=themes[0], all_themes=False)
+    elif per_theme:
+        rows = rows.filter(theme__isnull=False, all_themes=False)
+    else:
+        rows = rows.filter(all_themes=True)
+    if "country" in chosen:
+        rows = rows.filter(country_id__in=set(chosen["country"]))
+    if outcome in chosen:
+        rows = rows.filter(outcome__in=set(chosen[outcome]))
+    return rows
+
+
+def list_total(model, chosen: dict, *, user=None) -> int | None:
+    """How many records a list filtered by ``chosen`` holds, from ``stored_rows``; None when
+    they cannot tell. One query."""
+    rows = stored_rows(model, chosen, user=user)
+    return None if rows is None else rows.aggregate(n=Coalesce(Sum("n"), 0))["n"]
 
 
 def countries_index(countries, *, user=None) -> list[tuple]:

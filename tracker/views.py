@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.db.models.functions import ExtractYear
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -402,68 +402,86 @@ class Facet:
 
     ``param`` is the filter the counts link to; ``value`` the field grouped on; ``label_fields``
     come from the same query (names of countries and themes) so that no lookup follows.
+    ``stored``: the same field and labels on ``RecordCount``, whose rows are summed instead of
+    counting records when the list's other filters allow it (``selectors.stored_rows``).
     """
 
     def __init__(
-        self, param, title, value, label_fields=(), choices=None, annotate=None, multiple=True
+        self,
+        param,
+        title,
+        value,
+        label_fields=(),
+        choices=None,
+        annotate=None,
+        multiple=True,
+        stored=None,
     ):
         self.param, self.title, self.value = param, title, value
         self.label_fields, self.choices, self.annotate = label_fields, choices, annotate
         self.multiple = multiple  # a comma list: an entry adds its value to those chosen
+        self.stored = stored  # (field, label fields) on RecordCount
 
-    def count(self, queryset, selected: list[str]) -> dict:
-        if self.annotate:
-            queryset = queryset.annotate(**self.annotate)
-        rows = (
-            queryset.order_by()
-            .values(self.value, *self.label_fields)
-            .annotate(n=Count("pk", distinct=True))
-            .order_by("-n", self.value)
-        )
+    def count(self, queryset, selected: list[str], stored=None) -> dict:
+        if stored is not None:  # RecordCount rows: summed
+            value, labels = self.stored
+            rows = stored.order_by().values(value, *labels).annotate(n=Sum("n"))
+        else:
+            value, labels = self.value, self.label_fields
+            if self.annotate:
+                queryset = queryset.annotate(**self.annotate)
+            rows = queryset.order_by().values(value, *labels).annotate(n=Count("pk", distinct=True))
         items = []
-        for row in rows:
-            value = row[self.value]
-            if value is None:
+        for row in rows.order_by("-n", value):
+            key = row[value]
+            if key is None or not row["n"]:
                 continue
-            label = str(value)
+            label = str(key)
             if self.choices:
-                label = str(dict(self.choices).get(value, value))
-            elif self.label_fields:
-                label = _localised_label(row, self.label_fields) or label
-            on = str(value) in selected
+                label = str(dict(self.choices).get(key, key))
+            elif labels:
+                label = _localised_label(row, labels) or label
+            on = str(key) in selected
             if on:  # the link drops this value and keeps the others chosen
-                link = ",".join(v for v in selected if v != str(value))
+                link = ",".join(v for v in selected if v != str(key))
             else:
-                link = ",".join([*selected, str(value)]) if self.multiple else str(value)
-            items.append(
-                {"value": str(value), "label": label, "n": row["n"], "on": on, "link": link}
-            )
+                link = ",".join([*selected, str(key)]) if self.multiple else str(key)
+            items.append({"value": str(key), "label": label, "n": row["n"], "on": on, "link": link})
         return {"param": self.param, "title": self.title, "items": items}
 
     def not_counted(self) -> dict:
         return {"param": self.param, "title": self.title, "items": [], "not_counted": True}
 
 
-def _facets(filterset, specs) -> list[dict]:
+def _facets(filterset, specs, user) -> list[dict]:
     """The counts of a list's facets, each without its own filter so that its other values stay
     on offer. All of them share ``settings.FACET_TIME_LIMIT`` seconds: at 250,000 concerns the
     unfiltered list's facets took 2.5 s, so a facet that does not finish in the time left, and
     every facet after it, is shown as not counted (its values can still be chosen in the filter
     form). ``time_limit`` runs a count in a savepoint on PostgreSQL, so that the rest of the page
-    can still query after one is stopped."""
+    can still query after one is stopped. Counts by country, theme and current status come from
+    the stored counts when the other filters allow it (``selectors.stored_rows``)."""
     cleaned = filterset.form.cleaned_data
     deadline = time.monotonic() + settings.FACET_TIME_LIMIT
     counted = []
     for facet in specs:
         chosen = cleaned.get(facet.param)
-        chosen = chosen if isinstance(chosen, list) else [chosen] if chosen else []
-        rows_but_this = filterset.qs_without(facet.param)
+        chosen = [
+            str(v) for v in (chosen if isinstance(chosen, list) else [chosen] if chosen else [])
+        ]
+        others = {name: value for name, value in cleaned.items() if name != facet.param}
+        stored = facet.stored and selectors.stored_rows(
+            filterset.queryset.model, others, user=user, per_theme=facet.param == "theme"
+        )
+        if stored is not None:  # a few stored rows: not timed
+            counted.append(facet.count(None, chosen, stored))
+            continue
         left = deadline - time.monotonic()
         try:
             if left <= 0:
                 raise search.SearchTimeout()
             with search.time_limit(left):
-                counted.append(facet.count(rows_but_this, [str(v) for v in chosen]))
+                counted.append(facet.count(filterset.qs_without(facet.param), chosen))
         except search.SearchTimeout:
             counted.append(facet.not_counted())
     return counted
@@ -478,9 +496,19 @@ def _localised_label(row: dict, fields) -> str:
 
 
 COUNTRY_FACET = Facet(
-    "country", gettext_lazy("Country"), "country_id", ("country__name", "country__name_ru")
+    "country",
+    gettext_lazy("Country"),
+    "country_id",
+    ("country__name", "country__name_ru"),
+    stored=("country_id", ("country__name", "country__name_ru")),
 )
-THEME_FACET = Facet("theme", gettext_lazy("Theme"), "themes", ("themes__name", "themes__name_ru"))
+THEME_FACET = Facet(
+    "theme",
+    gettext_lazy("Theme"),
+    "themes",
+    ("themes__name", "themes__name_ru"),
+    stored=("theme_id", ("theme__name", "theme__name_ru")),
+)
 
 LISTS = {
     "concerns": {
@@ -498,6 +526,7 @@ LISTS = {
                 gettext_lazy("Implementation"),
                 "implementation",
                 choices=m.Implementation.choices,
+                stored=("outcome", ()),
             ),
             THEME_FACET,
             Facet("body", gettext_lazy("Body"), "body_id"),
@@ -519,6 +548,7 @@ LISTS = {
                 gettext_lazy("Verification"),
                 "verification",
                 choices=m.Verification.choices,
+                stored=("outcome", ()),
             ),
             THEME_FACET,
             Facet("kind", gettext_lazy("Kind"), "kind", choices=m.Claim.Kind.choices),
@@ -723,11 +753,17 @@ def _record_list(request, name: str):
             if request.GET.get("format"):  # the same rows as a file (``tracker.downloads``)
                 return list_download(request, name, rows, filterset.form.cleaned_data)
             try:
-                context["page"] = Paginator(rows, LIST_PAGE_SIZE).page(request.GET.get("page") or 1)
+                paginator = Paginator(rows, LIST_PAGE_SIZE)
+                total = selectors.list_total(
+                    spec["model"], filterset.form.cleaned_data, user=request.user
+                )
+                if total is not None:  # from the stored counts: no COUNT of the rows
+                    paginator.count = total
+                context["page"] = paginator.page(request.GET.get("page") or 1)
             except InvalidPage as error:
                 raise Http404(_("No such page: %(error)s") % {"error": error}) from None
             cleaned = filterset.form.cleaned_data
-            context["facets"] = _facets(filterset, spec["facets"])
+            context["facets"] = _facets(filterset, spec["facets"], request.user)
             context["facets_not_counted"] = [
                 str(f["title"]) for f in context["facets"] if f.get("not_counted")
             ]
