@@ -1,6 +1,7 @@
 """The concerns list: the API's ConcernFilter, facets with counts, pagination."""
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from tests import factories as f
@@ -85,10 +86,12 @@ def test_links_its_json_twin_with_the_same_parameters(client):
 @pytest.mark.parametrize("n", [1, 15])
 def test_concerns_list_runs_a_fixed_number_of_queries(client, n, django_assert_num_queries):
     build(n)
-    # country filter validation; count, page, themes of the page; facets: country,
-    # implementation, theme, body, kind; the filter form's named choices: countries, bodies,
-    # themes, affected persons, SDG targets
-    with django_assert_num_queries(14):
+    # country filter validation; count (stored), page, themes of the page; facets: country,
+    # implementation, theme (stored), body, kind; the filter form's named choices: countries,
+    # bodies, themes, affected persons, SDG targets. On PostgreSQL inside a transaction (as
+    # every test is) the time limit of the body and kind counts opens and releases a savepoint.
+    savepoints = 4 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(14 + savepoints):
         assert client.get("/concerns/", {"country": "KAZ,KGZ"}).status_code == 200
 
 

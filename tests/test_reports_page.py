@@ -1,6 +1,7 @@
 """The reports list: the API's ReportFilter, facets with counts, pagination."""
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from tests import factories as f
@@ -51,6 +52,8 @@ def test_drafts_only_for_editors(editor_client):
 def test_reports_list_runs_a_fixed_number_of_queries(client, n, django_assert_num_queries):
     build(n)
     # count, page, themes of the page; facets: country, theme; the filter form's named
-    # choices: countries, themes
-    with django_assert_num_queries(7):
+    # choices: countries, themes. On PostgreSQL inside a transaction (as every test is) the time
+    # limit of each facet's count opens and releases a savepoint.
+    savepoints = 4 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(7 + savepoints):
         assert client.get("/reports/").status_code == 200
