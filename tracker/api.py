@@ -235,21 +235,21 @@ class KnownParameters:
 
 
 class ValuesList:
-    """What a list paginates when it writes rows itself: its count is ``total`` when known (the
-    stored counts, ``list_total``), else a COUNT of the filtered queryset as it is; a page is
-    read as ``values(*columns)`` dicts. The columns' joins (the source's title...) stay out of
-    the count, which then reads an index only.
+    """What a list paginates when it writes rows itself: counts with the filtered queryset as it
+    is (unless the stored counts know the total: ``paginate_queryset``), and reads a page as
+    ``values(*columns)`` dicts. The columns' joins (the source's title...) stay out of the
+    count, which then reads an index only.
 
     A page is read as "the rows whose id is among the page's ids", the ids being a subquery
     (the filtered queryset, ordered and sliced). The outer query is the same on every request,
     so it is compiled once per database (``page_query``) and only the subquery per request:
     compiling the columns and the source's join took longer than running the query."""
 
-    def __init__(self, queryset, columns, total: int | None = None):
-        self.queryset, self.columns, self.total = queryset, columns, total
+    def __init__(self, queryset, columns):
+        self.queryset, self.columns = queryset, columns
 
     def count(self):
-        return self.queryset.count() if self.total is None else self.total
+        return self.queryset.count()
 
     def __getitem__(self, index):
         db = self.queryset.db
@@ -259,6 +259,22 @@ class ValuesList:
         except EmptyResultSet:  # an empty slice, or a filter that can match nothing
             return []
         return page.rows(connections[db], ids_sql, params)
+
+
+class KnownTotal:
+    """Rows (a queryset, a ``ValuesList``) whose number is already known (``list_total``): the
+    paginator asks it instead of the database; a page is their slice as usual."""
+
+    ordered = True
+
+    def __init__(self, rows, total: int):
+        self.rows, self.total = rows, total
+
+    def count(self):
+        return self.total
+
+    def __getitem__(self, index):
+        return self.rows[index]
 
 
 class PageQuery:
@@ -526,6 +542,15 @@ class RecordViewSet(ApiMixin, viewsets.ModelViewSet):
     filter_backends = [Filters, Ordering]
     lookup_value_regex = "[^/]+"  # any key reaches get_object, which answers a JSON 404
     renderer_classes = [FastJSONRenderer, BrowsableAPIRenderer, CSVRenderer, XLSXRenderer]
+
+    def paginate_queryset(self, queryset):
+        # Concerns and claims: the total from the stored counts when the filters allow it.
+        filterset = getattr(self, "filterset", None)
+        if filterset is not None and hasattr(filterset.form, "cleaned_data"):  # validated
+            total = list_total(self.model, filterset.form.cleaned_data, user=self.request.user)
+            if total is not None:
+                queryset = KnownTotal(queryset, total)
+        return super().paginate_queryset(queryset)
 
     def known_parameters(self) -> list[str]:
         filterset = getattr(self, "filterset_class", None)
@@ -1014,9 +1039,7 @@ class ConcernViewSet(RecordViewSet):
                 queryset.newest_first(), everything, s.CONCERN_LIST_COLUMNS, SEARCH_LIMIT
             )
         else:
-            chosen = self.filterset.form.cleaned_data
-            total = list_total(m.Concern, chosen, user=request.user)
-            rows = ValuesList(queryset, s.CONCERN_LIST_COLUMNS, total)
+            rows = ValuesList(queryset, s.CONCERN_LIST_COLUMNS)
         page = self.paginate_queryset(rows)
         themes, previous = concern_links(
             [row["id"] for row in page], request.user, rows.queryset.db
@@ -1044,7 +1067,7 @@ class ClaimViewSet(RecordViewSet):
     def get_queryset(self):
         user = self.request.user
         stances = m.Stance.objects.filter(
-            report__in=m.Report.objects.visible_to(user)
+            m.visible_link("report_id", m.Report, user)
         ).select_related("report", "report__source")
         return (
             super()
@@ -1069,7 +1092,7 @@ class ReportViewSet(RecordViewSet):
 
     def get_queryset(self):
         user = self.request.user
-        stances = m.Stance.objects.filter(claim__in=m.Claim.objects.visible_to(user))
+        stances = m.Stance.objects.filter(m.visible_link("claim_id", m.Claim, user))
         return (
             super()
             .get_queryset()

@@ -575,8 +575,8 @@ class ClaimFilter(FilterSet):
         (``none``) on which no such report takes any: a draft report counts for no one who
         cannot see it."""
         stances = m.Stance.objects.filter(
+            m.visible_link("report_id", m.Report, getattr(self.request, "user", None)),
             claim_id=OuterRef("pk"),
-            report__in=m.Report.objects.visible_to(getattr(self.request, "user", None)),
         )
         either = Q()
         kinds = [v for v in value if v != NO_REPORT]

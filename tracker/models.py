@@ -131,6 +131,14 @@ def public_condition(model) -> Q:
     return condition
 
 
+def visible_link(field: str, model, user) -> Exists:
+    """Rows whose foreign key ``field`` points at a ``model`` record ``user`` may see
+    (``visible_to``), as a correlated EXISTS on its primary key. Written as ``field__in=`` the
+    visible records, SQLite read every visible record first: 290 ms for one page of the claims
+    API's stances at world scale, and seconds for pages of claims."""
+    return Exists(model.objects.visible_to(user).filter(pk=OuterRef(field)))
+
+
 class EditorialQuerySet(models.QuerySet):
     def published(self):
         """What anyone may see (``public_condition``)."""
