@@ -40,3 +40,18 @@ def test_every_interface_string_has_a_russian_translation(tmp_path):
         f"{stats.strip()}: run make messages and translate what is new "
         "(locale/ru/LC_MESSAGES/django.po)"
     )
+
+
+def test_strings_are_marked_with_names_makemessages_knows():
+    # Strings marked with another name (``gettext_lazy as _lazy``) are never extracted: the
+    # catalogue loses them at the next ``make messages`` and Russian pages show them in English.
+    import re
+
+    aliased = []
+    for path in (ROOT / "tracker").rglob("*.py"):
+        for name, alias in re.findall(
+            r"import .*?\b(n?gettext(?:_lazy)?) as (\w+)", path.read_text()
+        ):
+            if alias not in ("_", name):  # xgettext's keywords: _ and Django's own names
+                aliased.append(f"{path.relative_to(ROOT)}: {name} as {alias}")
+    assert not aliased, aliased

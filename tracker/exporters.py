@@ -18,7 +18,7 @@ import re
 from django.db import models
 from django.http import QueryDict
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from tracker import models as m
 from tracker.seeds import KINDS
@@ -333,7 +333,9 @@ def _list_table(records, model, headings, cells, *, user, base_url: str, name: s
     """A list as people read it: each record's ``cells``, then its address, and for those who see
     drafts its editorial state."""
     drafts = _draft_column(user, model)
-    header = [*headings, _lazy("Address")] + ([_lazy("Editorial state")] if drafts else [])
+    header = [*headings, gettext_lazy("Address")] + (
+        [gettext_lazy("Editorial state")] if drafts else []
+    )
     rows = []
     for record in records:
         row = [*cells(record), _absolute(base_url, record)]
@@ -343,7 +345,11 @@ def _list_table(records, model, headings, cells, *, user, base_url: str, name: s
     return Table(name, [str(h) for h in header], rows)
 
 
-SOURCE_HEADINGS = (_lazy("Source"), _lazy("Document symbol"), _lazy("Where in the source"))
+SOURCE_HEADINGS = (
+    gettext_lazy("Source"),
+    gettext_lazy("Document symbol"),
+    gettext_lazy("Where in the source"),
+)
 
 
 def concerns_table(records, *, user, base_url: str, name: str) -> Table:
@@ -351,17 +357,17 @@ def concerns_table(records, *, user, base_url: str, name: str) -> Table:
     source joined and their themes prefetched."""
     labels, local_name = _words()
     headings = [
-        _lazy("Country"),
-        _lazy("Body"),
-        _lazy("Kind"),
-        _lazy("Date"),
-        _lazy("Paragraph"),
-        _lazy("Implementation"),
-        _lazy("Summary"),
-        _lazy("What was recommended"),
-        _lazy("Themes"),
-        _lazy("Review"),
-        _lazy("Marked for follow-up"),
+        gettext_lazy("Country"),
+        gettext_lazy("Body"),
+        gettext_lazy("Kind"),
+        gettext_lazy("Date"),
+        gettext_lazy("Paragraph"),
+        gettext_lazy("Implementation"),
+        gettext_lazy("Summary"),
+        gettext_lazy("What was recommended"),
+        gettext_lazy("Themes"),
+        gettext_lazy("Review"),
+        gettext_lazy("Marked for follow-up"),
         *SOURCE_HEADINGS,
     ]
 
@@ -389,14 +395,14 @@ def claims_table(records, *, user, base_url: str, name: str) -> Table:
     """The claims list as people read it (country and source joined, themes prefetched)."""
     labels, local_name = _words()
     headings = [
-        _lazy("Country"),
-        _lazy("Kind"),
-        _lazy("Stated"),
-        _lazy("Action dated"),
-        _lazy("Verification"),
-        _lazy("Summary"),
-        _lazy("Legal reference"),
-        _lazy("Themes"),
+        gettext_lazy("Country"),
+        gettext_lazy("Kind"),
+        gettext_lazy("Stated"),
+        gettext_lazy("Action dated"),
+        gettext_lazy("Verification"),
+        gettext_lazy("Summary"),
+        gettext_lazy("Legal reference"),
+        gettext_lazy("Themes"),
         *SOURCE_HEADINGS,
     ]
 
@@ -420,11 +426,11 @@ def reports_table(records, *, user, base_url: str, name: str) -> Table:
     """The reports list as people read it (country and source joined, themes prefetched)."""
     _labels, local_name = _words()
     headings = [
-        _lazy("Country"),
-        _lazy("Observed from"),
-        _lazy("Observed until"),
-        _lazy("Summary"),
-        _lazy("Themes"),
+        gettext_lazy("Country"),
+        gettext_lazy("Observed from"),
+        gettext_lazy("Observed until"),
+        gettext_lazy("Summary"),
+        gettext_lazy("Themes"),
         *SOURCE_HEADINGS,
     ]
 
@@ -444,13 +450,13 @@ def reports_table(records, *, user, base_url: str, name: str) -> Table:
 def sources_table(records, *, user, base_url: str, name: str) -> Table:
     """The sources list as people read it."""
     headings = [
-        _lazy("Title"),
-        _lazy("Kind"),
-        _lazy("Publisher"),
-        _lazy("Author"),
-        _lazy("Published"),
-        _lazy("Document symbol"),
-        _lazy("Read it at"),
+        gettext_lazy("Title"),
+        gettext_lazy("Kind"),
+        gettext_lazy("Publisher"),
+        gettext_lazy("Author"),
+        gettext_lazy("Published"),
+        gettext_lazy("Document symbol"),
+        gettext_lazy("Read it at"),
     ]
 
     def cells(s):
@@ -497,8 +503,12 @@ def treaties_table(rows, instruments, *, as_of: dt.date, name: str) -> Table:
     parties and, per instrument, the status and its date (``party 2006-01-24``)."""
     from tracker.templatetags.tracker_tags import local_name, local_short_title
 
-    header = [str(_lazy("Country")), str(_lazy("ISO code")), str(_lazy("Status as of"))]
-    header += [str(_lazy("Parties"))] + [local_short_title(i) for i in instruments]
+    header = [
+        str(gettext_lazy("Country")),
+        str(gettext_lazy("ISO code")),
+        str(gettext_lazy("Status as of")),
+    ]
+    header += [str(gettext_lazy("Parties"))] + [local_short_title(i) for i in instruments]
     out = []
     for country, cells, parties in rows:
         row = [local_name(country), country.code, as_of.isoformat(), str(parties)]
@@ -522,17 +532,17 @@ def compare_people_table(result, *, user, base_url: str, name: str) -> Table:
     from tracker.templatetags.tracker_tags import local_short_title
 
     header = [
-        _lazy("Country"),
-        _lazy("Theme"),
-        _lazy("Status as of"),
-        _lazy("Row"),
-        _lazy("Subject"),
-        _lazy("Status or figure"),
-        _lazy("Date"),
+        gettext_lazy("Country"),
+        gettext_lazy("Theme"),
+        gettext_lazy("Status as of"),
+        gettext_lazy("Row"),
+        gettext_lazy("Subject"),
+        gettext_lazy("Status or figure"),
+        gettext_lazy("Date"),
         *SOURCE_HEADINGS,
-        _lazy("Address"),
+        gettext_lazy("Address"),
     ]
-    theme = local_name(result.theme) if result.theme else str(_lazy("All themes"))
+    theme = local_name(result.theme) if result.theme else str(gettext_lazy("All themes"))
     as_of = result.as_of.isoformat()
     rows = []
     for column in result.columns:
@@ -545,29 +555,34 @@ def compare_people_table(result, *, user, base_url: str, name: str) -> Table:
         for instrument, r in column.ratifications:
             word, day = treaty_words(r)
             record = r.snapshot if isinstance(r, m.SnapshotStatus) else r
-            add(_lazy("Treaty"), local_short_title(instrument), word, day, record)
+            add(gettext_lazy("Treaty"), local_short_title(instrument), word, day, record)
         for p in column.pledges:
             add(
-                _lazy("Pledge"),
+                gettext_lazy("Pledge"),
                 p.summary,
                 "",
                 m.format_partial_date(p.made_on, p.made_on_precision),
                 p,
             )
         for status, n in column.concerns_by_implementation.items():
-            add(_lazy("Concerns by implementation"), str(labels.get(status, status)), str(n), "")
+            add(
+                gettext_lazy("Concerns by implementation"),
+                str(labels.get(status, status)),
+                str(n),
+                "",
+            )
         for c in column.concerns:
             status = (
                 "" if c.kind == m.Concern.Kind.POSITIVE_ASPECT else str(labels[c.implementation])
             )
             day = m.format_partial_date(c.issued_on, c.issued_on_precision)
-            add(_lazy("Concern"), c.summary, status, day, c, _absolute(base_url, c))
+            add(gettext_lazy("Concern"), c.summary, status, day, c, _absolute(base_url, c))
         for status, n in column.claims_by_verification.items():
-            add(_lazy("Claims by verification"), str(labels.get(status, status)), str(n), "")
+            add(gettext_lazy("Claims by verification"), str(labels.get(status, status)), str(n), "")
         for c in column.claims:
             day = m.format_partial_date(c.stated_on, c.stated_on_precision)
             add(
-                _lazy("Claim"),
+                gettext_lazy("Claim"),
                 c.summary,
                 str(labels[c.verification]),
                 day,
@@ -576,5 +591,5 @@ def compare_people_table(result, *, user, base_url: str, name: str) -> Table:
             )
         for o in column.observations:
             figure = _figure(o.value) + (o.indicator.unit or "")
-            add(_lazy("Indicator"), local_name(o.indicator), figure, o.observed_display, o)
+            add(gettext_lazy("Indicator"), local_name(o.indicator), figure, o.observed_display, o)
     return Table(name, [str(h) for h in header], rows)

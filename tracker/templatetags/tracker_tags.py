@@ -14,9 +14,8 @@ from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
-from django.utils.translation import get_language, ngettext, pgettext
+from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from markupsafe import Markup
 
 from tracker import models as m
@@ -110,7 +109,7 @@ def editorial_html(user, obj) -> str:
 
 STATUS_LABELS = {
     **dict(m.TreatyStatus.choices),
-    m.NO_DATA: _lazy("no data"),
+    m.NO_DATA: gettext_lazy("no data"),
     **dict(m.Implementation.choices),
     **dict(m.Verification.choices),
     **dict(m.Stance.Kind.choices),
@@ -410,9 +409,9 @@ def date_words(obj, field: str) -> str:
 
 
 PRECISION_WORDS = {
-    m.Precision.DAY: _lazy("dates to the day"),
-    m.Precision.MONTH: _lazy("dates to the month"),
-    m.Precision.YEAR: _lazy("years only"),
+    m.Precision.DAY: gettext_lazy("dates to the day"),
+    m.Precision.MONTH: gettext_lazy("dates to the month"),
+    m.Precision.YEAR: gettext_lazy("years only"),
 }
 
 
