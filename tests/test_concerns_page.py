@@ -159,3 +159,20 @@ def test_the_matching_feed_is_in_the_head_and_in_view(client):
     html = client.get("/concerns/", {"theme": "torture"}).content.decode()
     assert 'href="/feeds/concerns/theme/torture/"' in html.split("</head>")[0]
     assert 'href="/feeds/concerns/"' in client.get("/concerns/").content.decode()
+
+
+def test_a_facet_shows_its_most_frequent_values_and_any_chosen(client):
+    # 15 countries with 15 down to 1 concerns: the 12 busiest show, then "and 3 more"; a chosen
+    # country among the others shows too.
+    countries = [f.CountryFactory() for _ in range(15)]
+    for i, country in enumerate(countries):
+        for _ in range(15 - i):
+            f.ConcernFactory(country=country)
+    html = client.get("/concerns/").content.decode()
+    listed = facet(html, "country")
+    assert listed.count("<li>") == 12 and "and 3 more, in the filter form below" in listed
+    assert countries[11].name in listed and countries[12].name not in listed
+    chosen = facet(
+        client.get("/concerns/", {"country": countries[14].code}).content.decode(), "country"
+    )
+    assert chosen.count("<li>") == 13 and countries[14].name in chosen and "and 2 more" in chosen

@@ -397,6 +397,9 @@ def source(request, pk):
 # Lists with filters ----------------------------------------------------------------------------
 
 
+FACET_ITEMS = 12  # values shown per facet, the most frequent first
+
+
 class Facet:
     """Counts of the filtered rows by one field, in one GROUP BY query.
 
@@ -447,7 +450,11 @@ class Facet:
             else:
                 link = ",".join([*selected, str(key)]) if self.multiple else str(key)
             items.append({"value": str(key), "label": label, "n": row["n"], "on": on, "link": link})
-        return {"param": self.param, "title": self.title, "items": items}
+        # The most frequent values, and any chosen: at world scale the country facet listed all
+        # 193 states before the filter form, which offers every value anyway.
+        shown = [item for i, item in enumerate(items) if i < FACET_ITEMS or item["on"]]
+        more = len(items) - len(shown)
+        return {"param": self.param, "title": self.title, "items": shown, "more": more}
 
     def not_counted(self) -> dict:
         return {"param": self.param, "title": self.title, "items": [], "not_counted": True}
