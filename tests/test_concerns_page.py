@@ -176,3 +176,13 @@ def test_a_facet_shows_its_most_frequent_values_and_any_chosen(client):
         client.get("/concerns/", {"country": countries[14].code}).content.decode(), "country"
     )
     assert chosen.count("<li>") == 13 and countries[14].name in chosen and "and 2 more" in chosen
+
+
+def test_large_counts_are_written_with_thousands_separators(client, monkeypatch):
+    from tracker import selectors
+
+    build(1)
+    monkeypatch.setattr(selectors, "list_total", lambda *args, **kwargs: 250183)
+    assert "250,183 records" in client.get("/concerns/").content.decode()
+    russian = client.get("/ru/concerns/").content.decode()
+    assert "250\xa0183 записи" in russian or "250 183 записи" in russian
