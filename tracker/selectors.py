@@ -150,9 +150,10 @@ def _scope(model, codes, theme, user):
     return queryset.filter(themes=theme) if theme else queryset
 
 
-def _counted(user):
-    """The stored counts (``tracker.counts``) of the records ``user`` may see."""
-    if m.sees_drafts(user, m.Concern) and m.sees_drafts(user, m.Claim):
+def _counted(user, models=(m.Concern, m.Claim)):
+    """The stored counts (``tracker.counts``) of the records ``user`` may see: all of them for
+    one who sees the drafts of every one of ``models``, else the public ones."""
+    if all(m.sees_drafts(user, model) for model in models):
         return m.RecordCount.objects.all()
     return m.RecordCount.objects.filter(status=m.Editorial.PUBLISHED)
 
@@ -894,9 +895,7 @@ def stored_rows(model, chosen: dict, *, user=None, per_theme: bool = False):
     themes = chosen.get("theme", [])
     if set(chosen) - {"country", "theme", outcome} or len(themes) > 1 or (themes and per_theme):
         return None
-    rows = m.RecordCount.objects.filter(record=counts.RECORD[model])
-    if not m.sees_drafts(user, model):
-        rows = rows.filter(status=m.Editorial.PUBLISHED)
+    rows = _counted(user, (model,)).filter(record=counts.RECORD[model])
     if themes:
         rows = rows.filter(theme_id=themes[0], all_themes=False)
     elif per_theme:
