@@ -51,8 +51,8 @@ from tracker.renderers import (
 from tracker.selectors import (
     LIST_ORDER,
     compare,
+    counted_rows,
     country_page,
-    list_total,
     parse_country_codes,
     theme_grid,
 )
@@ -110,7 +110,7 @@ class Conflict(APIException):
 
 class Filters(DjangoFilterBackend):
     """django-filter's backend, keeping the FilterSet it validated on the view
-    (``view.filterset``): a list reads what was chosen from it (``list_total``)."""
+    (``view.filterset``): a list reads what was chosen from it (``counted_rows``)."""
 
     def get_filterset(self, request, queryset, view):
         view.filterset = super().get_filterset(request, queryset, view)
@@ -236,7 +236,7 @@ class KnownParameters:
 
 class ValuesList:
     """What a list paginates when it writes rows itself: counts with the filtered queryset as it
-    is (unless the stored counts know the total: ``paginate_queryset``), and reads a page as
+    is (unless the stored counts know the total: ``counted_rows``), and reads a page as
     ``values(*columns)`` dicts. The columns' joins (the source's title...) stay out of the
     count, which then reads an index only.
 
@@ -259,22 +259,6 @@ class ValuesList:
         except EmptyResultSet:  # an empty slice, or a filter that can match nothing
             return []
         return page.rows(connections[db], ids_sql, params)
-
-
-class KnownTotal:
-    """Rows (a queryset, a ``ValuesList``) whose number is already known (``list_total``): the
-    paginator asks it instead of the database; a page is their slice as usual."""
-
-    ordered = True
-
-    def __init__(self, rows, total: int):
-        self.rows, self.total = rows, total
-
-    def count(self):
-        return self.total
-
-    def __getitem__(self, index):
-        return self.rows[index]
 
 
 class PageQuery:
@@ -547,9 +531,8 @@ class RecordViewSet(ApiMixin, viewsets.ModelViewSet):
         # Concerns and claims: the total from the stored counts when the filters allow it.
         filterset = getattr(self, "filterset", None)
         if filterset is not None and hasattr(filterset.form, "cleaned_data"):  # validated
-            total = list_total(self.model, filterset.form.cleaned_data, user=self.request.user)
-            if total is not None:
-                queryset = KnownTotal(queryset, total)
+            chosen = filterset.form.cleaned_data
+            queryset = counted_rows(self.model, queryset, chosen, user=self.request.user)
         return super().paginate_queryset(queryset)
 
     def known_parameters(self) -> list[str]:

@@ -916,6 +916,29 @@ def list_total(model, chosen: dict, *, user=None) -> int | None:
     return None if rows is None else rows.aggregate(n=Coalesce(Sum("n"), 0))["n"]
 
 
+class KnownTotal:
+    """Rows (a queryset, the API's ``ValuesList``) whose number is already known: a paginator
+    asks it instead of the database; a page is their slice as usual."""
+
+    ordered = True
+
+    def __init__(self, rows, total: int):
+        self.rows, self.total = rows, total
+
+    def count(self):
+        return self.total
+
+    def __getitem__(self, index):
+        return self.rows[index]
+
+
+def counted_rows(model, rows, chosen: dict, *, user=None):
+    """``rows`` of a list filtered by ``chosen``, ready to paginate: with their total from the
+    stored counts when ``list_total`` knows it (pages and API alike), else as they are."""
+    total = list_total(model, chosen, user=user)
+    return rows if total is None else KnownTotal(rows, total)
+
+
 def countries_index(countries, *, user=None) -> list[tuple]:
     """Per country of ``countries`` (a filtered queryset or list): (country, concerns, claims,
     reports) that ``user`` may see. Queries: the countries, stored counts, reports = 3."""

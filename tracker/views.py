@@ -760,13 +760,11 @@ def _record_list(request, name: str):
             if request.GET.get("format"):  # the same rows as a file (``tracker.downloads``)
                 return list_download(request, name, rows, filterset.form.cleaned_data)
             try:
-                paginator = Paginator(rows, LIST_PAGE_SIZE)
-                total = selectors.list_total(
-                    spec["model"], filterset.form.cleaned_data, user=request.user
+                counted = selectors.counted_rows(
+                    spec["model"], rows, filterset.form.cleaned_data, user=request.user
                 )
-                if total is not None:  # from the stored counts: no COUNT of the rows
-                    paginator.count = total
-                context["page"] = paginator.page(request.GET.get("page") or 1)
+                page = request.GET.get("page") or 1
+                context["page"] = Paginator(counted, LIST_PAGE_SIZE).page(page)
             except InvalidPage as error:
                 raise Http404(_("No such page: %(error)s") % {"error": error}) from None
             cleaned = filterset.form.cleaned_data
