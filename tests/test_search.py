@@ -127,16 +127,16 @@ def test_api_search_shows_editors_drafts_only(client, editor, many):
     assert client.get("/api/concerns/", {"q": "journalists"}).json()["count"] == 6
 
 
-def test_api_search_runs_a_fixed_number_of_queries(client, many, django_assert_num_queries):
-    # the first matches' ids (also the count), their rows, themes, previous concerns; on
-    # PostgreSQL inside a transaction (as every test is) the time limit's savepoint opens and
-    # closes around them (SAVEPOINT, RELEASE)
-    savepoint = 2 if connection.vendor == "postgresql" else 0
-    with django_assert_num_queries(4 + savepoint):
+def test_api_search_runs_a_fixed_number_of_queries(
+    client, many, django_assert_num_queries, savepoints
+):
+    # the first matches' ids (also the count), their rows, themes, previous concerns; all under
+    # the search's time limit (a savepoint on PostgreSQL)
+    with django_assert_num_queries(4 + savepoints(1)):
         response = client.get("/api/concerns/", {"q": "journalists"})
     assert response.json()["count"] == 5
     # a word found nowhere: the ids only
-    with django_assert_num_queries(1 + savepoint):
+    with django_assert_num_queries(1 + savepoints(1)):
         assert client.get("/api/concerns/", {"q": "zzqx"}).json()["count"] == 0
 
 
