@@ -5,6 +5,7 @@ from django.test import Client
 
 from tests import factories as f
 from tracker import models as m
+from tracker import selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -179,8 +180,6 @@ def test_a_facet_shows_its_most_frequent_values_and_any_chosen(client):
 
 
 def test_large_counts_are_written_with_thousands_separators(client, monkeypatch):
-    from tracker import selectors
-
     build(1)
     monkeypatch.setattr(selectors, "list_total", lambda *args, **kwargs: 250183)
     assert "250,183 records" in client.get("/concerns/").content.decode()

@@ -6,7 +6,9 @@ editors only, on the API and the pages alike."""
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests import factories as f
 from tracker import counts, selectors
@@ -38,6 +40,16 @@ def records():
     return kaz, kgz
 
 
+@pytest.fixture(params=["anonymous", "editor"])
+def visitor(request, editor):
+    """(client, user) of an anonymous visitor, then of an editor, who sees drafts."""
+    client = Client()
+    if request.param == "anonymous":
+        return client, None
+    client.force_login(editor)
+    return client, editor
+
+
 FILTERS = [
     {},
     {"country": "KAZ"},
@@ -60,13 +72,9 @@ def expected(user, params: dict) -> int:
     return rows.distinct().count()
 
 
-@pytest.mark.parametrize("as_editor", [False, True], ids=["anonymous", "editor"])
 @pytest.mark.parametrize("params", FILTERS, ids=lambda p: "&".join(map("=".join, p.items())))
-def test_totals_are_the_counts_of_the_rows_the_visitor_sees(records, editor, params, as_editor):
-    client, user = Client(), None
-    if as_editor:
-        client.force_login(editor)
-        user = editor
+def test_totals_are_the_counts_of_the_rows_the_visitor_sees(records, visitor, params):
+    client, user = visitor
     stored = selectors.list_total(
         m.Concern, {k: v.split(",") for k, v in params.items()}, user=user
     )
@@ -95,13 +103,9 @@ def facet_counts(html: str, param: str) -> dict[str, int]:
     }
 
 
-@pytest.mark.parametrize("as_editor", [False, True], ids=["anonymous", "editor"])
-def test_facet_counts_from_the_stored_counts_are_the_rows(records, editor, as_editor, settings):
+def test_facet_counts_from_the_stored_counts_are_the_rows(records, visitor, settings):
     settings.FACET_TIME_LIMIT = 0  # only the stored counts can answer
-    client, user = Client(), None
-    if as_editor:
-        client.force_login(editor)
-        user = editor
+    client, user = visitor
     html = client.get("/concerns/", {"theme": "torture"}).content.decode()
     visible = m.Concern.objects.visible_to(user)
     assert facet_counts(html, "country") == {
@@ -115,17 +119,13 @@ def test_facet_counts_from_the_stored_counts_are_the_rows(records, editor, as_ed
     assert sum(statuses.values()) == visible.filter(themes="torture").count()
 
 
-@pytest.mark.parametrize("as_editor", [False, True], ids=["anonymous", "editor"])
 @pytest.mark.parametrize(
     "params", [{}, {"country": "KAZ"}, {"theme": "torture"}, {"verification": "unverified"}]
 )
-def test_the_claims_lists_totals_are_the_rows_the_visitor_sees(records, editor, params, as_editor):
+def test_the_claims_lists_totals_are_the_rows_the_visitor_sees(records, visitor, params):
     m.Claim.objects.filter(country__code="KAZ").update(status=m.Editorial.DRAFT)
     counts.recount()  # written past the services above: the stored counts brought in step
-    client, user = Client(), None
-    if as_editor:
-        client.force_login(editor)
-        user = editor
+    client, user = visitor
     rows = m.Claim.objects.visible_to(user)
     if "country" in params:
         rows = rows.filter(country=params["country"])
@@ -140,9 +140,6 @@ def test_the_claims_lists_totals_are_the_rows_the_visitor_sees(records, editor, 
 
 @pytest.mark.parametrize("path", ["/api/claims/", "/api/concerns/", "/claims/", "/concerns/"])
 def test_a_list_filtered_by_country_counts_no_rows_for_its_total(records, path):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as queries:
         assert Client().get(path, {"country": "KAZ"}).status_code == 200
     # The total (a COUNT(*) of the rows) comes from the stored counts; the page's counts by body

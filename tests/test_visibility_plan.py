@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from tracker import models as m
+from tracker.selectors import newest_in_each
 
 pytestmark = [
     pytest.mark.django_db,
@@ -90,8 +91,6 @@ def test_a_countrys_newest_concerns_in_each_theme_are_read_in_date_order():
     # a database migrated to 0015 and not analysed since, it chose the new count index instead
     # and sorted all of a country's concerns once per theme (world scale: 447 ms of SQL for the
     # page; 38 ms with the index in the list's own order).
-    from tracker.selectors import newest_in_each
-
     use_world_statistics()
     queryset = newest_in_each(
         m.Concern.objects.published().filter(country_id="IRN"),
