@@ -425,15 +425,21 @@ class Facet:
         self.multiple = multiple  # a comma list: an entry adds its value to those chosen
         self.stored = stored  # (field, label fields) on RecordCount
 
-    def count(self, queryset, selected: list[str], stored=None) -> dict:
-        if stored is not None:  # RecordCount rows: summed
-            value, labels = self.stored
-            rows = stored.order_by().values(value, *labels).annotate(n=Sum("n"))
-        else:
-            value, labels = self.value, self.label_fields
-            if self.annotate:
-                queryset = queryset.annotate(**self.annotate)
-            rows = queryset.order_by().values(value, *labels).annotate(n=Count("pk", distinct=True))
+    def count(self, queryset, selected: list[str]) -> dict:
+        """Counts of the records of ``queryset``."""
+        if self.annotate:
+            queryset = queryset.annotate(**self.annotate)
+        value, labels = self.value, self.label_fields
+        rows = queryset.order_by().values(value, *labels).annotate(n=Count("pk", distinct=True))
+        return self._items(rows, value, labels, selected)
+
+    def count_stored(self, stored, selected: list[str]) -> dict:
+        """Counts summed from ``stored``, RecordCount rows (``selectors.stored_rows``)."""
+        value, labels = self.stored
+        rows = stored.order_by().values(value, *labels).annotate(n=Sum("n"))
+        return self._items(rows, value, labels, selected)
+
+    def _items(self, rows, value: str, labels, selected: list[str]) -> dict:
         items = []
         for row in rows.order_by("-n", value):
             key = row[value]
@@ -481,7 +487,7 @@ def _facets(filterset, specs, user) -> list[dict]:
             filterset.queryset.model, others, user=user, per_theme=facet.param == "theme"
         )
         if stored is not None:  # a few stored rows: not timed
-            counted.append(facet.count(None, chosen, stored))
+            counted.append(facet.count_stored(stored, chosen))
             continue
         left = deadline - time.monotonic()
         try:
