@@ -93,8 +93,13 @@ def web():
         source=source,
         status=m.Editorial.PUBLISHED,
     )
+    # A published reporting row citing the draft source: the country page names its source.
+    reporting = f.ReportingStatusFactory(
+        country=kaz, body=f.BodyFactory(code="CCPR"), scheduled_review="Next", source=draft_source
+    )
     return {
         "kaz": kaz,
+        "reporting": reporting,
         "draft_concern": draft_concern,
         "draft_claim": draft_claim,
         "draft_report": draft_report,
@@ -136,6 +141,8 @@ def public_paths(web):
         "/api/reservations/",
         "/api/sources/",
         "/api/reviews/",
+        "/api/reporting/",
+        "/api/countries/KAZ/page/",
         f"/api/claims/{ids['claim']}/",
         f"/api/reports/{ids['report']}/",
         f"/api/assessments/{ids['assessment']}/",

@@ -918,13 +918,14 @@ def reporting_for_country(country, user=None) -> list[tuple[Body, ReportingStatu
     its latest visible review of the country as ``latest_review`` (a Review, or None). One query:
     the committees with their status row, if any, joined in and the latest review's symbol and
     date as subqueries."""
-    staff = user is not None and user.is_active and user.is_staff
     condition = Q(reporting__country=country)
-    if not staff:
-        condition &= Q(reporting__status=Editorial.PUBLISHED)
-    reviews = Review.objects.all() if staff else Review.objects.published()
-    latest = reviews.filter(country=country, body=OuterRef("code")).order_by(
-        F("adopted_on").desc(nulls_last=True), "-pk"
+    # The one rule (a published row citing a draft source is not shown, nor is its source's
+    # title), as a subquery: a FilteredRelation's condition cannot hold one.
+    shown = ReportingStatus.objects.visible_to(user).filter(pk=OuterRef("row__pk"))
+    latest = (
+        Review.objects.visible_to(user)
+        .filter(country=country, body=OuterRef("code"))
+        .order_by(F("adopted_on").desc(nulls_last=True), "-pk")
     )
     names = [f.attname for f in ReportingStatus._meta.concrete_fields]
     review_fields = ("symbol", "adopted_on", "adopted_on_precision")
@@ -934,6 +935,7 @@ def reporting_for_country(country, user=None) -> list[tuple[Body, ReportingStatu
         .annotate(
             **{f"row_{name}": F(f"row__{name}") for name in names},
             row_source_title=F("row__source__title"),
+            row_shown=Exists(shown),
             **{f"review_{name}": Subquery(latest.values(name)[:1]) for name in review_fields},
         )
     )
@@ -941,7 +943,7 @@ def reporting_for_country(country, user=None) -> list[tuple[Body, ReportingStatu
     body: Any  # a Body with the annotations above, whose names are made at run time
     for body in sorted(bodies, key=lambda b: REVIEW_BODIES.index(b.code)):
         row = None
-        if body.row_id is not None:
+        if body.row_id is not None and body.row_shown:
             row = ReportingStatus(**{name: getattr(body, f"row_{name}") for name in names})
             if row.source_id is not None:
                 row.source = Source(pk=row.source_id, title=body.row_source_title)
