@@ -110,6 +110,17 @@ def test_filters_are_the_apis(db):
     assert [r["key"] for r in rows] == ["kaz-concern-1", "kaz-concern-2"]
 
 
+def test_published_leaves_out_a_published_record_resting_on_a_draft(db):
+    """--published is what the public sees: not a published concern citing a draft source."""
+    kaz = f.CountryFactory(code="KAZ", iso2="KZ", name="Kazakhstan")
+    draft = f.SourceFactory(key="draft-source", status=m.Editorial.DRAFT)
+    f.ConcernFactory(key="on-a-draft", country=kaz, source=draft)
+    f.ConcernFactory(key="on-a-published", country=kaz)
+    rows = list(csv.DictReader(io.StringIO(export("concerns", "--published"))))
+    assert [r["key"] for r in rows] == ["on-a-published"]
+    assert "draft-source" not in export("sources", "--published")
+
+
 def test_bad_filters_and_kinds_are_clear_errors(db):
     with pytest.raises(CommandError, match="Unknown kind 'concern'"):
         export("concerns".rstrip("s"))

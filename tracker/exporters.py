@@ -106,8 +106,9 @@ def filtered(kind: str, params: dict[str, str] | None = None, *, published_only:
         raise ExportError(f"Unknown kind {kind!r}: expected one of {', '.join(table)}.")
     model, natural_key = table[kind]
     queryset = model._default_manager.all()
-    if published_only and hasattr(model, "status"):
-        queryset = queryset.filter(status=m.Editorial.PUBLISHED)
+    if published_only and hasattr(queryset, "published"):
+        # what the public sees (the one rule): not a published record resting on a draft
+        queryset = queryset.published()
     params = {k: v for k, v in (params or {}).items() if v not in (None, "")}
     if params:
         filterset_class = getattr(filters, f"{model.__name__}Filter", None)
