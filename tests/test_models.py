@@ -148,3 +148,17 @@ def test_partial_dates_display_only_what_is_known():
     assert m.format_partial_date(D(2008, 1, 1), "year") == "2008"
     assert m.format_partial_date(D(2008, 6, 1), "month") == "2008-06"
     assert m.format_partial_date(D(2008, 6, 30), "day") == "2008-06-30"
+
+
+def test_the_cached_public_rule_is_not_changed_by_the_queries_using_it(db):
+    """``public_condition`` is built once per model; each query resolves its own copy."""
+
+    def sql():
+        return str(m.Concern.objects.published().values("pk").query)
+
+    first = sql()
+    f.ConcernFactory(source=f.SourceFactory(status=m.Editorial.DRAFT))
+    list(m.Claim.objects.filter(concerns__in=m.Concern.objects.published()))
+    list(m.Assessment.objects.published().filter(concern__country__code="KAZ"))
+    assert m.Concern.objects.published().count() == 0
+    assert sql() == first
