@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from tests import factories as f
@@ -344,6 +345,11 @@ def test_reporting_section_shows_drafts_to_editors_only(editor_client):
     assert "Draft session" not in Client().get("/countries/KAZ/").content.decode()
     html = editor_client.get("/countries/KAZ/").content.decode()
     assert "Draft session" in html and 'class="badge draft"' in html
+    # Being staff is not enough: drafts follow the view permission (sees_drafts).
+    staff = User.objects.create_user("staff-only", password="x", is_staff=True)
+    seen_by_staff = Client()
+    seen_by_staff.force_login(staff)
+    assert "Draft session" not in seen_by_staff.get("/countries/KAZ/").content.decode()
 
 
 def test_treaty_status_is_as_of_the_date_asked(client):
