@@ -932,8 +932,7 @@ def reporting_for_country(country, user=None) -> list[tuple[Body, ReportingStatu
     date as subqueries."""
     condition = Q(reporting__country=country)
     # The one rule (a published row citing a draft source is not shown, nor is its source's
-    # title), as a subquery: a FilteredRelation's condition cannot hold one.
-    shown = ReportingStatus.objects.visible_to(user).filter(pk=OuterRef("row__pk"))
+    # title), as an annotation: a FilteredRelation's condition cannot hold a subquery.
     latest = (
         Review.objects.visible_to(user)
         .filter(country=country, body=OuterRef("code"))
@@ -947,7 +946,7 @@ def reporting_for_country(country, user=None) -> list[tuple[Body, ReportingStatu
         .annotate(
             **{f"row_{name}": F(f"row__{name}") for name in names},
             row_source_title=F("row__source__title"),
-            row_shown=Exists(shown),
+            row_shown=visible_link("row__pk", ReportingStatus, user),
             **{f"review_{name}": Subquery(latest.values(name)[:1]) for name in review_fields},
         )
     )
