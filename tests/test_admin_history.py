@@ -338,3 +338,22 @@ def test_a_staff_member_who_may_only_view_cannot_post_a_revert(client, viewer):
     assert client.post(url, {"summary": "As it is."}).status_code == 403
     claim.refresh_from_db()
     assert claim.summary == "Changed since."
+
+
+def test_revert_keeps_the_current_status_the_assessments_set(editor_client):
+    """The current status derives from the assessments: reverting a concern to a version saved
+    before an assessment changed it leaves it as the assessment set it, and says so in the new
+    history row."""
+    concern = f.ConcernFactory(summary="First wording.")
+    first = concern.history.latest()
+    assert first.implementation == "no_information"
+    f.AssessmentFactory(concern=concern, verdict="regressed")
+    save_through_admin(editor_client, m.Concern.objects.get(), "Reworded", summary="Second.")
+    assert concern.history.latest().implementation == "regressed"
+    url, page = revert_form(editor_client, concern, first)
+    data = post_data(page)
+    data["change_reason"] = "Back to the first wording"
+    editor_client.post(url, data)
+    concern.refresh_from_db()
+    assert (concern.summary, concern.implementation) == ("First wording.", "regressed")
+    assert concern.history.latest().implementation == "regressed"

@@ -1065,8 +1065,10 @@ class Concern(EditorialModel):
     )
     # The verdict of the newest published editors' assessment, kept by
     # ``counts.refresh_current_status`` (called by ``services.assessment_save``): pages count
-    # concerns by it with a GROUP BY on an index instead of a subquery per concern. Derived,
-    # so not in the history.
+    # concerns by it with a GROUP BY on an index instead of a subquery per concern. Derived:
+    # ``services.record_save`` never writes it back from an edited copy; a history row holds
+    # it as that save read it (empty in rows written before it was kept there), and a revert
+    # does not restore it.
     implementation = models.CharField(
         max_length=21,
         choices=Implementation.choices,
@@ -1074,9 +1076,7 @@ class Concern(EditorialModel):
         db_default=Implementation.NO_INFORMATION,
         editable=False,
     )
-    history = HistoricalRecords(
-        m2m_fields=[themes, affected_persons, sdg_targets], excluded_fields=["implementation"]
-    )
+    history = HistoricalRecords(m2m_fields=[themes, affected_persons, sdg_targets])
 
     objects: ClassVar = ConcernQuerySet.as_manager()
 
@@ -1159,7 +1159,7 @@ class Claim(EditorialModel):
         db_default=Verification.UNVERIFIED,
         editable=False,
     )
-    history = HistoricalRecords(m2m_fields=[themes, concerns], excluded_fields=["verification"])
+    history = HistoricalRecords(m2m_fields=[themes, concerns])
 
     objects: ClassVar = ClaimQuerySet.as_manager()
 

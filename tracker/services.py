@@ -61,6 +61,11 @@ def _remember(record, names: Iterable[str]) -> None:
     record._loaded = {**getattr(record, "_loaded", {}), **values}
 
 
+def _columns(record) -> list[str]:
+    """The names of a record's columns but its primary key: what a full save writes."""
+    return [f.name for f in record._meta.concrete_fields if not f.primary_key]
+
+
 def _write(record, fields: Iterable[str] | None, reason: str | None) -> None:
     if reason:
         record._change_reason = reason[:100]  # the history's reason column holds 100
@@ -143,7 +148,16 @@ def record_save(
     counted = model in counts.OUTCOME
     watched = counts.counted_fields(model) if counted else ("status",) if _rested_on(model) else ()
     with _atomic(), counts.deferred():
-        before = _before(record, watched) if watched else None
+        if counted:
+            # The current status is the assessments' (``assessment_save``), never this copy's:
+            # it may have been read before another editor's assessment changed it.
+            derived = counts.OUTCOME[model]
+            before = _before(record, (*watched, derived))
+            if before is not None:
+                setattr(record, derived, before[derived])
+                fields = [n for n in fields or _columns(record) if n != derived]
+        else:
+            before = _before(record, watched) if watched else None
         _write(record, fields, reason)
         _links_set(record, links or {})
         if counted and (before is None or any(before[n] != getattr(record, n) for n in watched)):
