@@ -498,13 +498,29 @@ class ConcernSerializer(SourcedSerializer):
             raise serializers.ValidationError(m.Concern.SELF_PREVIOUS)
         return value
 
+    def to_representation(self, instance):
+        # The fields above define the input and the schema; the output is written by
+        # ConcernRows, the writer of the list's rows, so a concern has one JSON shape. The
+        # relations come from the view's prefetch (``previous`` only those the reader may see).
+        rows = self.context.get("concern_rows")
+        if rows is None:  # one writer per request: its links are reversed once
+            rows = self.context["concern_rows"] = ConcernRows(self.context.get("request"))
+        pk = instance.pk
+        themes = {pk: [t.slug for t in instance.themes.all()]}
+        previous = {}
+        if "previous" in self.fields:  # not in the comparison's rows
+            previous[pk] = [c.pk for c in instance.previous.all()]
+        out = rows.write([ConcernRows.row_of(instance)], themes, previous)[0]
+        return {name: out[name] for name in self.fields if not self.fields[name].write_only}
+
 
 # Lean list rows -------------------------------------------------------------------------------
-# The concern list builds its rows from ``.values()`` instead of ConcernSerializer: at 50 rows a
+# One writer of a concern's JSON: the list builds its rows from ``.values()`` (at 50 rows a
 # page DRF's per-row, per-field work and four ``reverse()`` calls per row were most of the
-# request's time. The shape is the serializer's, field for field and in the same order
-# (``tests/test_api_concerns.py`` compares the two), so the schema still comes from
-# ConcernSerializer. A field added to the model must be added here too; that test says so.
+# request's time), and ConcernSerializer writes its output through the same ``ConcernRows``.
+# The serializer's fields still define the input and the schema; ``tests/test_api_concerns.py``
+# checks the written keys are those fields, in order. A field added to the model must be added
+# here too; that test says so.
 
 SOURCE_BRIEF_COLUMNS = (
     "source__title",
@@ -604,6 +620,16 @@ class ConcernRows:
             "url": self.source_url(pk),
             "page_url": self.source_page_url(pk),
         }
+
+    @staticmethod
+    def row_of(concern: m.Concern) -> dict:
+        """A concern read as a model instance (with its source), as the list's ``values()``
+        row of ``CONCERN_LIST_COLUMNS``."""
+        row = {name: getattr(concern, name) for name in CONCERN_LIST_COLUMNS if "__" not in name}
+        source = concern.source if concern.source_id is not None else None
+        for name in SOURCE_BRIEF_COLUMNS:
+            row[name] = getattr(source, name.removeprefix("source__")) if source else None
+        return row
 
     def write(self, rows, themes: dict, previous: dict) -> list[dict]:
         sources = {}  # most pages cite a handful of sources: build each citation once
