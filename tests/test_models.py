@@ -150,8 +150,9 @@ def test_partial_dates_display_only_what_is_known():
     assert m.format_partial_date(D(2008, 6, 30), "day") == "2008-06-30"
 
 
-def test_the_cached_public_rule_is_not_changed_by_the_queries_using_it(db):
-    """``public_condition`` is built once per model; each query resolves its own copy."""
+def test_the_public_rule_is_not_changed_by_the_queries_using_it(db):
+    """Each query resolves its own copy of the rule's expression: using it in one query (as
+    a subquery, with its tables renamed) leaves it as it was for the next."""
 
     def sql():
         return str(m.Concern.objects.published().values("pk").query)
@@ -162,3 +163,44 @@ def test_the_cached_public_rule_is_not_changed_by_the_queries_using_it(db):
     list(m.Assessment.objects.published().filter(concern__country__code="KAZ"))
     assert m.Concern.objects.published().count() == 0
     assert sql() == first
+
+
+def test_the_public_rule_follows_every_record_a_row_rests_on(db):
+    """Every combination of editorial states along an assessment -> concern -> review ->
+    source chain: ``published()`` holds exactly the rows the rule, evaluated here in Python,
+    calls public, at each level, also as a subquery of another query."""
+    import itertools
+
+    states = (m.Editorial.PUBLISHED, m.Editorial.DRAFT)
+    kaz = f.CountryFactory(code="KAZ", iso2="KZ", name="Kazakhstan")
+    body = f.BodyFactory(code="CCPR")
+    expected = {m.Review: set(), m.Concern: set(), m.Assessment: set()}
+    for n, (a, c, r, rs, cs, no_review) in enumerate(
+        itertools.product(states, states, states, states, states, (False, True))
+    ):
+        review_source = f.SourceFactory(status=rs)
+        review = f.ReviewFactory(status=r, source=review_source, country=kaz, body=body)
+        concern = f.ConcernFactory(
+            key=f"c-{n}",
+            status=c,
+            source=f.SourceFactory(status=cs),
+            review=None if no_review else review,
+            country=kaz,
+            body=body,
+        )
+        assessment = f.AssessmentFactory(
+            key=f"a-{n}", status=a, concern=concern, verdict="implemented"
+        )
+        review_public = r == rs == m.Editorial.PUBLISHED
+        concern_public = c == cs == m.Editorial.PUBLISHED and (no_review or review_public)
+        if review_public:
+            expected[m.Review].add(review.pk)
+        if concern_public:
+            expected[m.Concern].add(concern.pk)
+        if concern_public and a == assessment.source.status == m.Editorial.PUBLISHED:
+            expected[m.Assessment].add(assessment.pk)
+    for model, pks in expected.items():
+        assert set(model.objects.published().values_list("pk", flat=True)) == pks, model
+    assert expected[m.Assessment]  # not an empty case
+    on_public = m.Assessment.objects.filter(concern__in=m.Concern.objects.published())
+    assert set(on_public.published().values_list("pk", flat=True)) == expected[m.Assessment]
