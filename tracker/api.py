@@ -954,13 +954,13 @@ def concern_links(ids: list[int], user, db: str) -> tuple[dict, dict]:
         )
         for concern_id, slug in cursor.fetchall():
             themes.setdefault(concern_id, []).append(slug)
-    # The earlier concerns the user may see, by the one visibility rule.
-    earlier = m.Concern.objects.using(db).visible_to(user).values("pk")
+    # The earlier concerns the user may see, by the one visibility rule, newest first.
     links = (
-        m.Concern.previous.through.objects.using(db)
-        .filter(from_concern_id__in=ids, to_concern__in=earlier)
-        .order_by("-to_concern__issued_on", "to_concern__key")
-        .values_list("from_concern_id", "to_concern_id")
+        m.Concern.objects.using(db)
+        .visible_to(user)
+        .filter(later__in=ids)
+        .order_by("-issued_on", "key")
+        .values_list("later", "pk")
     )
     for concern_id, earlier_id in links:
         previous.setdefault(concern_id, []).append(earlier_id)
