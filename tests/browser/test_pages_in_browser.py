@@ -5,7 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import AXE
+from tests import factories as f
+from tests.browser.conftest import AXE, ConsoleWatcher
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -135,3 +136,68 @@ def test_axe_finds_no_serious_or_critical_violations(browser, live_server, track
         if v["impact"] in ("serious", "critical")
     ]
     assert bad == []
+
+
+@pytest.fixture
+def many_countries(tracker_data):
+    """Enough states for the filter form's country list to get its narrowing box (12 or more,
+    as at world scale, where it lists all 193)."""
+    for i, name in enumerate(["Kenya", "Kiribati", "Kuwait", "Latvia", "Lebanon", "Lesotho"]):
+        code = name[:3].upper()
+        f.CountryFactory(code=code, iso2=f"Q{chr(65 + i)}", name=name)
+    for i in range(10):
+        f.CountryFactory(code=f"Z{chr(65 + i)}Z", iso2=f"Z{chr(65 + i)}", name=f"Zland {i}")
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core missing: run npm install (make test does)")
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_country_list_narrows_to_what_the_reader_types(
+    browser, live_server, many_countries, artifacts, width
+):
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=False)
+    page = context.new_page()
+    page.console = ConsoleWatcher(page)
+    page.goto(live_server.url + "/concerns/")
+    page.evaluate("document.querySelectorAll('details.filters-fold').forEach(d => d.open = true)")
+    countries = page.locator("fieldset.choices", has=page.get_by_text("Countries", exact=True))
+    box = page.get_by_label("Narrow the list: Countries")
+    box.fill("k")
+    shown = countries.locator("label:visible").all_inner_texts()
+    assert [s.strip() for s in shown] == [
+        "Kazakhstan", "Kenya", "Kiribati", "Kuwait", "Kyrgyzstan", "Uzbekistan"
+    ]  # fmt: skip
+    box.fill("kgz")  # a code works too
+    page.get_by_role("checkbox", name="Kyrgyzstan", exact=True).check()
+    box.fill("ken")
+    expect(page.get_by_text("2 of 19 shown")).to_be_visible()  # the ticked one stays in view
+    page.get_by_role("checkbox", name="Kenya", exact=True).check()
+    box.press("Enter")  # narrows; does not send the form
+    assert page.url == live_server.url + "/concerns/"
+    page.screenshot(path=str(artifacts / f"filter-narrowed-{width}.png"), full_page=False)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    page.locator("form.filter-form").get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"country=KEN"))
+    assert "country=KGZ" in page.url
+    assert page.console.errors == []
+    context.close()
+    # With the box in place the form still has no serious accessibility failure.
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(live_server.url + "/concerns/")
+    page.evaluate("document.querySelectorAll('details.filters-fold').forEach(d => d.open = true)")
+    page.get_by_label("Narrow the list: Countries").fill("k")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document.querySelector('form.filter-form'))")
+    context.close()
+    bad = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert bad == []
+
+
+def test_without_javascript_the_country_list_is_a_plain_box(browser, live_server, many_countries):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/concerns/")
+    assert page.locator("input.narrow").count() == 0
+    assert page.locator("fieldset.choices").first.locator("input[type=checkbox]").count() == 19
+    context.close()
