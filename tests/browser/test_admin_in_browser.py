@@ -123,7 +123,11 @@ def test_axe_finds_nothing_serious_on_the_editors_pages(browser, live_server, la
     ):
         page.goto(live_server.url + url)
         page.wait_for_load_state("load")
-        page.wait_for_timeout(100)  # the widgets are named a frame after they appear
+        # the widgets are named a frame after they appear
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.select2-container [role=combobox]')]"
+            ".every(e => e.hasAttribute('aria-label'))"
+        )
         page.add_script_tag(path=str(AXE))
         result = page.evaluate("async () => await axe.run(document)")
         bad += [
