@@ -155,7 +155,8 @@ def record_save(
             before = _before(record, (*watched, derived))
             if before is not None:
                 setattr(record, derived, before[derived])
-                fields = [n for n in (_columns(record) if fields is None else fields) if n != derived]
+                written = _columns(record) if fields is None else fields
+                fields = [n for n in written if n != derived]
         else:
             before = _before(record, watched) if watched else None
         _write(record, fields, reason)
