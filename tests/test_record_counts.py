@@ -1,7 +1,9 @@
-"""The stored counts of concerns and claims (``RecordCount``) stay in step with the records
-through every kind of write of ``tracker.services``, the seed loader and the importers: a full
-recount afterwards changes nothing."""
+"""The stored counts of concerns and claims (``RecordCount``) and their theme links
+(``ThemeLink``) stay in step with the records through every kind of write of
+``tracker.services``, the seed loader and the importers: a full recount afterwards changes
+nothing."""
 
+import datetime as dt
 import io
 from importlib import import_module
 from types import SimpleNamespace
@@ -25,9 +27,17 @@ pytestmark = pytest.mark.django_db
 
 
 def stored() -> list[tuple]:
-    rows = m.RecordCount.objects.values_list(
-        "record", "country_id", "theme_id", "all_themes", "status", "outcome", "n"
+    """The stored counts and the theme links (``m.ThemeLink``), without their ids."""
+    rows = list(
+        m.RecordCount.objects.values_list(
+            "record", "country_id", "theme_id", "all_themes", "status", "outcome", "n"
+        )
     )
+    for link in (m.ConcernThemeLink, m.ClaimThemeLink):
+        rows += [
+            (link.__name__, *row)
+            for row in link.objects.values_list("record_id", "theme_id", "country_id", "day", "key")
+        ]
     return sorted(rows, key=str)
 
 
@@ -77,6 +87,15 @@ def test_every_edit_of_a_concern_keeps_the_counts_in_step(world):
     services.record_save(record=concern)
     assert n(all_themes=True) == 0
     assert n(country="KGZ", all_themes=True) == 1
+    assert_in_step()
+
+    # Nothing counted moves, but the theme links carry the date and the key.
+    concern.issued_on = dt.date(2001, 2, 3)
+    services.record_save(record=concern)
+    assert m.ConcernThemeLink.objects.get().day == dt.date(2001, 2, 3)
+    assert_in_step()
+    concern.key = "renamed-concern"
+    services.record_save(record=concern)
     assert_in_step()
 
     assessment = AssessmentFactory(concern=concern, verdict=m.Implementation.REGRESSED)

@@ -3,12 +3,16 @@
 - ``refresh_current_status`` sets ``Concern.implementation`` and ``Claim.verification`` from
   their assessments (the verdict of the newest published editors' assessment).
 - ``recount`` rewrites ``RecordCount``: how many concerns and claims a country has, by theme,
-  by editorial status as the public sees it (``public_condition``) and by current status.
+  by editorial status as the public sees it (``public_condition``) and by current status; and
+  the theme links with each record's country and date (``ConcernThemeLink``,
+  ``ClaimThemeLink``), from which pages read the newest records of a theme.
 
 Nothing here runs by itself: the writes in ``tracker.services`` (and the bulk writers, the
 importers and ``generate_world``) call ``changed()`` for the countries whose counted records
-changed. Inside ``deferred()`` (imports, seed loading, bulk publishing) the countries are
-collected and recounted once, at the end.
+changed (their counts and, unless ``links=False``, their theme links: a country's bulk writes
+rewrite both), and ``relinked()`` for a single record whose themes, country, date or key
+changed. Inside ``deferred()`` (imports, seed loading, bulk publishing) it is all collected
+and written once, at the end.
 
 Pages read these rows instead of counting records: at 250,000 concerns, counting one busy
 country's concerns theme by theme took 10 ms on SQLite, and the home grid's three countries
@@ -16,6 +20,7 @@ country's concerns theme by theme took 10 ms on SQLite, and the home grid's thre
 """
 
 import contextlib
+from collections import defaultdict
 from collections.abc import Iterable
 from contextvars import ContextVar
 
@@ -33,13 +38,26 @@ OUTCOME: dict[type[m.Concern] | type[m.Claim], str] = {
 RECORD = {m.Concern: m.RecordCount.Record.CONCERN, m.Claim: m.RecordCount.Record.CLAIM}
 # Their links that move them in the counts besides their own fields (``counted_fields``).
 COUNTED_LINKS = ("themes",)
+# Their theme links with country and date (``m.ThemeLink``), and the date they carry.
+THEME_LINKS: dict[type[m.Concern] | type[m.Claim], tuple[type[m.ThemeLink], str]] = {
+    m.Concern: (m.ConcernThemeLink, "issued_on"),
+    m.Claim: (m.ClaimThemeLink, "stated_on"),
+}
+
+
+def linked_fields(model) -> tuple[str, ...]:
+    """The columns of a counted record its theme links carry: its country, its date, its key."""
+    names = ("country", THEME_LINKS[model][1], "key")
+    return tuple(model._meta.get_field(name).attname for name in names)
 
 
 def counted_fields(model) -> tuple[str, ...]:
-    """The columns of a counted record whose change moves it in the counts: its country, its
-    editorial status and what its public status rests on (``RESTS_ON``)."""
-    names = ("country", "status", *model.RESTS_ON)
-    return tuple(model._meta.get_field(name).attname for name in names)
+    """The columns of a counted record whose change moves it in the counts (its country, its
+    editorial status, what its public status rests on: ``RESTS_ON``) or in its theme links
+    (``linked_fields``)."""
+    names = ("status", *model.RESTS_ON)
+    counted = tuple(model._meta.get_field(name).attname for name in names)
+    return (*linked_fields(model), *counted)
 
 
 def _grouped(model, countries, all_themes: bool):
@@ -61,23 +79,35 @@ def _grouped(model, countries, all_themes: bool):
     return grouped.annotate(c_n=Count("pk")).order_by()
 
 
-def recount(countries: Iterable[str | None] | QuerySet | None = None) -> None:
+def _scope(countries) -> tuple[str, tuple] | None:
+    """``countries`` as a WHERE clause on ``country_id`` and its parameters; None for every
+    country; ("", ()) for none at all."""
+    if countries is None:
+        return None
+    if isinstance(countries, QuerySet):
+        marks, params = countries.order_by().query.sql_with_params()
+        return f" WHERE country_id IN ({marks})", tuple(params)
+    codes = sorted({c for c in countries if c})
+    if not codes:
+        return "", ()
+    return f" WHERE country_id IN ({', '.join(['%s'] * len(codes))})", tuple(codes)
+
+
+def recount(countries: Iterable[str | None] | QuerySet | None = None, *, links=True) -> None:
     """Rewrite the counts of ``countries`` (codes, or a query of codes such as the countries of
-    some records; None: every country) from the records: two statements, a DELETE and an
-    INSERT ... SELECT of the grouped counts, so no row travels through Python."""
+    some records; None: every country) from the records, and their theme links unless
+    ``links`` is false: a DELETE and an INSERT ... SELECT per table, so no row travels through
+    Python."""
+    scope = _scope(countries)
+    if scope == ("", ()):
+        return
+    where, where_params = scope or ("", ())
     if isinstance(countries, QuerySet):
         countries = countries.order_by()
-        marks, delete_params = countries.query.sql_with_params()
     elif countries is not None:
         countries = sorted({c for c in countries if c})
-        if not countries:
-            return
-        marks, delete_params = ", ".join(["%s"] * len(countries)), tuple(countries)
     using = router.db_for_write(m.RecordCount)
     table = m.RecordCount._meta.db_table
-    delete = f"DELETE FROM {table}"
-    if countries is not None:
-        delete += f" WHERE country_id IN ({marks})"
     selects: list[str] = []
     params: list[str | int | None] = []
     for model in OUTCOME:
@@ -90,17 +120,51 @@ def recount(countries: Iterable[str | None] | QuerySet | None = None) -> None:
             )
             params += [RECORD[model].value, all_themes, *grouped_params]
     with transaction.atomic(using, savepoint=False), connections[using].cursor() as cursor:
-        cursor.execute(delete, () if countries is None else delete_params)
+        cursor.execute(f"DELETE FROM {table}{where}", where_params)
         cursor.execute(
             f"INSERT INTO {table} (record, country_id, theme_id, all_themes, status, outcome, n) "
             + " UNION ALL ".join(selects),
             params,
         )
+        if links:
+            for model in THEME_LINKS:
+                _relink(cursor, model, where, where_params, country__in=countries)
 
 
-class _Pending:
-    """The countries to recount at the end of a ``deferred()`` block: codes, and queries of
-    codes kept unevaluated (a single one becomes the recount's subquery)."""
+def _relink(cursor, model, where: str, where_params: tuple, **records) -> None:
+    """Rewrite the theme links of ``model``'s records (``records``: a filter of them, or of
+    every record when its value is None) whose rows ``where`` selects."""
+    link_table = THEME_LINKS[model][0]._meta.db_table
+    cursor.execute(f"DELETE FROM {link_table}{where}", where_params)
+    chosen = model._default_manager.all()
+    if all(value is not None for value in records.values()):
+        chosen = chosen.filter(**records)
+    day = THEME_LINKS[model][1]
+    sql, params = (
+        chosen.values_list("pk", "themes", "country_id", day, "key")
+        .order_by()
+        .query.sql_with_params()
+    )
+    cursor.execute(
+        f"INSERT INTO {link_table} (record_id, theme_id, country_id, day, key) {sql}", params
+    )
+
+
+def relink(model, ids: Iterable[int]) -> None:
+    """Rewrite the theme links of these records of ``model`` (a concern or a claim whose
+    themes, country, date or key changed): two statements."""
+    ids = sorted({pk for pk in ids if pk is not None})
+    if not ids:
+        return
+    using = router.db_for_write(THEME_LINKS[model][0])
+    where = f" WHERE record_id IN ({', '.join(['%s'] * len(ids))})"
+    with transaction.atomic(using, savepoint=False), connections[using].cursor() as cursor:
+        _relink(cursor, model, where, tuple(ids), pk__in=ids)
+
+
+class _Countries:
+    """Countries to recount at the end of a ``deferred()`` block: codes, and queries of codes
+    kept unevaluated (a single one becomes the recount's subquery)."""
 
     def __init__(self):
         self.every = False
@@ -110,6 +174,14 @@ class _Pending:
     def __bool__(self):
         return self.every or bool(self.codes or self.queries)
 
+    def add(self, countries) -> None:
+        if countries is None:
+            self.every = True
+        elif isinstance(countries, QuerySet):
+            self.queries.append(countries)
+        else:
+            self.codes.update(c for c in countries if c)
+
     def countries(self):
         if self.every:
             return None
@@ -118,21 +190,55 @@ class _Pending:
         return self.codes.union(*self.queries)
 
 
+class _Pending:
+    """What a ``deferred()`` block changed: the countries whose counts (``counted``) and whose
+    theme links as well (``linked``) are to be rewritten, and single records to relink."""
+
+    def __init__(self):
+        self.counted = _Countries()
+        self.linked = _Countries()
+        self.records: dict[type, set[int]] = defaultdict(set)
+
+    def __bool__(self):
+        return bool(self.counted or self.linked or any(self.records.values()))
+
+    def write(self) -> None:
+        if self.linked:
+            recount(self.linked.countries())
+        if self.counted and not self.linked.every:
+            counted = self.counted.countries()
+            linked = self.linked.countries() if self.linked else set()
+            # Not again for countries whose links (and so counts) were just rewritten.
+            if not (isinstance(counted, set) and isinstance(linked, set) and counted <= linked):
+                recount(counted, links=False)
+        if not self.linked.every:
+            for model, ids in self.records.items():
+                relink(model, ids)
+
+
 _pending: ContextVar[_Pending | None] = ContextVar("tracker_counts_pending", default=None)
 
 
-def changed(countries: Iterable[str | None] | QuerySet | None) -> None:
+def changed(countries: Iterable[str | None] | QuerySet | None, *, links=True) -> None:
     """The counted records of ``countries`` (codes or a query of codes; None: any) changed:
-    recount them now, or at the end of the enclosing ``deferred()`` block."""
+    recount them now, or at the end of the enclosing ``deferred()`` block. ``links`` false: only
+    what is counted of them moved (an editorial status, a current status), not their themes,
+    dates or keys, so their theme links stay."""
     pending = _pending.get()
     if pending is None:
-        recount(countries)
-    elif countries is None:
-        pending.every = True
-    elif isinstance(countries, QuerySet):
-        pending.queries.append(countries)
+        recount(countries, links=links)
     else:
-        pending.codes.update(c for c in countries if c)
+        (pending.linked if links else pending.counted).add(countries)
+
+
+def relinked(record) -> None:
+    """The themes, country, date or key of ``record`` (a concern or claim) changed: rewrite its
+    theme links now, or at the end of the enclosing ``deferred()`` block."""
+    pending = _pending.get()
+    if pending is None:
+        relink(type(record), [record.pk])
+    else:
+        pending.records[type(record)].add(record.pk)
 
 
 @contextlib.contextmanager
@@ -153,7 +259,7 @@ def deferred():
         pending
         and not transaction.get_connection(router.db_for_write(m.RecordCount)).needs_rollback
     ):
-        recount(pending.countries())
+        pending.write()
 
 
 def refresh_current_status(concerns=None, claims=None) -> int:
@@ -180,5 +286,8 @@ def refresh_current_status(concerns=None, claims=None) -> int:
         if n:
             written += n
             # Their countries as a subquery of the recount: no query of its own.
-            changed(None if ids is None else records.values_list("country_id", flat=True))
+            changed(
+                None if ids is None else records.values_list("country_id", flat=True),
+                links=False,
+            )
     return written

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections
-from django.db.models import BooleanField, Count, F, Prefetch, Sum
+from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -103,6 +103,11 @@ def compare(
         concerns = m.Concern.objects.visible_to(user).for_comparison(codes, theme)
         claims = m.Claim.objects.visible_to(user).for_comparison(codes, theme)
         claims = claims.prefetch_related(_stances(user))
+    elif theme and brief:
+        # Each country's newest on the theme: one range each of the theme links' index.
+        concerns = newest_linked(m.Concern, user, "country", codes, newest, theme=theme)
+        claims = newest_linked(m.Claim, user, "country", codes, newest, theme=theme)
+        attach_stances(claims, user)
     else:
         # One group per country; no "country IN (...)" besides: given both, PostgreSQL's
         # planner misjudged how many rows a country has and sorted all of them.
@@ -298,6 +303,32 @@ def newest_in_each(queryset, order: list[str], field: str, values: list, n: int)
     return model.objects.filter(newest).order_by(*order)
 
 
+def newest_links(model, user, field: str, values: list, n: int, **scope):
+    """The theme links (``m.ThemeLink``) of the newest ``n`` concerns or claims (``model``)
+    ``user`` sees in each group of ``field`` ("theme": one group per theme slug, None for
+    records with no theme; "country": per country code), among those of ``scope``
+    (``country=``, ``theme=``), newest first: each group is one range of the links' index,
+    walked newest first, each row's record checked against the rule as it comes. A query."""
+    link, _day = counts.THEME_LINKS[model]
+    seen = model.objects.visible_to(user).filter(pk=OuterRef("record_id"))
+    return newest_in_each(
+        link._default_manager.filter(Exists(seen), **scope), ["-day", "key"], field, values, n
+    )
+
+
+def newest_linked(model, user, field: str, values: list, n: int, **scope) -> list:
+    """The records of ``newest_links``, with the fields pages show (``SHOWN``), each with
+    ``theme`` set to the theme it was found under (a record with two themes comes once per
+    theme). One query."""
+    shown = ["theme", "record", *(f"record__{name}" for name in SHOWN[model])]
+    records = []
+    links = newest_links(model, user, field, values, n, **scope)
+    for row in links.select_related("record").only(*shown):
+        row.record.theme = row.theme_id
+        records.append(row.record)
+    return records
+
+
 @dataclass
 class ThemeRecords:
     """One country's newest concerns and claims on one theme, and how many there are in all."""
@@ -326,27 +357,17 @@ def country_records(country, themes, *, user=None, newest: int, dated: int) -> C
     counted = _counted(user).filter(country=country, all_themes=False)
     for record, slug, n in counted.values_list("record", "theme_id", "n"):
         totals[record][slug] += n
-    for model, record, name, order in (
-        (m.Concern, "concern", "concerns", ["-issued_on", "key"]),
-        (m.Claim, "claim", "claims", ["-stated_on", "key"]),
-    ):
-        counts = totals[record]
-        groups = [t.slug for t in themes if counts.get(t.slug)]
-        if counts.get(None):
+    for model, record, name in ((m.Concern, "concern", "concerns"), (m.Claim, "claim", "claims")):
+        found = totals[record]
+        groups = [t.slug for t in themes if found.get(t.slug)]
+        if found.get(None):
             groups.append(None)
-        visible = model.objects.visible_to(user).filter(country=country)
-        rows = newest_in_each(visible, order, "themes", groups, newest)
-        rows = rows.only(*SHOWN[model]).annotate(theme=F("themes"))
+        rows = newest_linked(model, user, "theme", groups, newest, country=country)
         if model is m.Claim:
-            rows = list(rows)
             attach_stances(rows, user)
-        # Newest first: the first ``newest`` rows of a theme are its newest records (a record
-        # is read once per theme it has, also for a theme where it is not among the newest).
         for row in rows:
-            shown = getattr(by_theme[row.theme], name)
-            if len(shown) < newest:
-                shown.append(row)
-        for slug, total in counts.items():
+            getattr(by_theme[row.theme], name).append(row)
+        for slug, total in found.items():
             setattr(by_theme[slug], f"{name}_total", total)
 
     claims = (

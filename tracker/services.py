@@ -84,7 +84,8 @@ def _write(record, fields: Iterable[str] | None, reason: str | None) -> None:
 def _links_moved(record, name: str) -> None:
     """A many-to-many link of ``record`` was changed: recount it if it is counted by it."""
     if type(record) in counts.OUTCOME and name in counts.COUNTED_LINKS:
-        counts.changed({record.country_id})
+        counts.changed({record.country_id}, links=False)
+        counts.relinked(record)
 
 
 def _links_set(record, links: Mapping[str, Iterable]) -> None:
@@ -125,7 +126,8 @@ def _rested_on_changed(record) -> None:
             where |= Q(**{path: record.pk})
         if where:
             counts.changed(
-                model._default_manager.filter(where).values_list("country_id", flat=True)
+                model._default_manager.filter(where).values_list("country_id", flat=True),
+                links=False,
             )
 
 
@@ -161,8 +163,13 @@ def record_save(
             before = _before(record, watched) if watched else None
         _write(record, fields, reason)
         _links_set(record, links or {})
-        if counted and (before is None or any(before[n] != getattr(record, n) for n in watched)):
-            counts.changed({record.country_id, before["country_id"] if before else None})
+        moved = [n for n in watched if before is None or before[n] != getattr(record, n)]
+        if counted and moved:
+            counts.changed(
+                {record.country_id, before["country_id"] if before else None}, links=False
+            )
+            if set(moved) & set(counts.linked_fields(model)):
+                counts.relinked(record)
         elif not counted and before is not None and before["status"] != record.status:
             _rested_on_changed(record)
         if watched:
@@ -232,9 +239,10 @@ def record_delete(*, record, reason: str | None = None) -> None:
             for counted in counts.OUTCOME:
                 tagged = counted._default_manager.filter(themes=record)
                 countries |= set(tagged.values_list("country_id", flat=True).distinct())
-        record.delete()
+        record.delete()  # its theme links go with it
         if countries:
-            counts.changed(countries)
+            # A deleted theme's records may be left with no theme: their links are rewritten.
+            counts.changed(countries, links=model is m.Theme)
 
 
 def records_publish(*, records, status: str = m.Editorial.PUBLISHED, reason: str = "") -> int:
