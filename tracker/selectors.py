@@ -248,7 +248,8 @@ def attach_stances(claims, user) -> None:
         claim.shown_stances = by_claim[claim.pk]
 
 
-# Stands for each group's value in the subquery compiled once for all groups.
+# Stands for each group's value among the parameters of the subquery compiled once for all
+# groups (SQLite).
 STAND_IN = "\x00newest-in-each\x00"
 
 
@@ -259,12 +260,13 @@ def newest_in_each(queryset, order: list[str], field: str, values: list, n: int)
     ...)``. Each subquery walks the group's index in date order and stops after ``n`` matches,
     however many records the group has. A UNION, not ``id IN (...) OR id IN (...)``: given the
     ORs PostgreSQL read the whole table and checked every row against each list (seconds at
-    250,000 concerns). The subquery is compiled once, with a stand-in for the value: compiling
-    it for each of twenty themes took longer than running the query. On PostgreSQL it is also
-    planned once: it runs for each value through ``CROSS JOIN LATERAL`` (planning twenty copies
-    of it took 15 ms, ten times as long as running them)."""
+    250,000 concerns). The subquery is compiled once for all groups: compiling it for each of
+    twenty themes took longer than running the query. On SQLite each group's copy gets its
+    value in place of a stand-in among the parameters; on PostgreSQL the one subquery is also
+    planned once, its value a column of the groups' list that it runs for in turn (``CROSS
+    JOIN LATERAL``): planning twenty copies of it took 15 ms, ten times as long as running
+    them."""
     db = queryset.db
-    vendor = connections[db].vendor
     parts, params = [], []
 
     def subquery(lookup):
@@ -272,24 +274,19 @@ def newest_in_each(queryset, order: list[str], field: str, values: list, n: int)
         return query.get_compiler(db).as_sql()
 
     keys = [value for value in values if value is not None]
-    if keys:
+    if keys and connections[db].vendor == "postgresql":
+        sql, shape = subquery({field: RawSQL("newest_group.value", ())})
+        groups = ", ".join(["(%s)"] * len(keys))
+        parts.append(
+            f"SELECT newest.* FROM (VALUES {groups}) AS newest_group(value) "
+            f"CROSS JOIN LATERAL ({sql}) AS newest"
+        )
+        params += [*keys, *shape]
+    elif keys:
         sql, shape = subquery({field: STAND_IN})
-        if vendor == "postgresql":
-            # The stand-in's placeholder becomes a reference to each value in turn.
-            pieces = sql.split("%s")
-            at = shape.index(STAND_IN)
-            assert len(pieces) == len(shape) + 1 and shape.count(STAND_IN) == 1, sql
-            sql = "%s".join(pieces[: at + 1]) + "newest_group.value" + "%s".join(pieces[at + 1 :])
-            groups = ", ".join(["(%s)"] * len(keys))
-            parts.append(
-                f"SELECT newest.* FROM (VALUES {groups}) AS newest_group(value) "
-                f"CROSS JOIN LATERAL ({sql}) AS newest"
-            )
-            params += [*keys, *shape[:at], *shape[at + 1 :]]
-        else:
-            for i, value in enumerate(keys):
-                parts.append(f"SELECT * FROM ({sql}) AS newest_{i}")
-                params.extend(value if p == STAND_IN else p for p in shape)
+        for i, value in enumerate(keys):
+            parts.append(f"SELECT * FROM ({sql}) AS newest_{i}")
+            params.extend(value if p == STAND_IN else p for p in shape)
     if None in values:
         sql, shape = subquery({f"{field}__isnull": True})
         parts.append(f"SELECT * FROM ({sql}) AS newest_none")

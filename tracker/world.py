@@ -193,8 +193,10 @@ def world_delete() -> dict[str, int]:
         (m.Report.themes.through, "report_id", m.Report),
         (m.Report.concerns.through, "report_id", m.Report),
         (m.Claim.themes.through, "claim_id", m.Claim),
+        (m.ClaimThemeLink, "record_id", m.Claim),
         (m.Claim.concerns.through, "claim_id", m.Claim),
         (m.Concern.themes.through, "concern_id", m.Concern),
+        (m.ConcernThemeLink, "record_id", m.Concern),
         (m.Concern.previous.through, "from_concern_id", m.Concern),
         (m.Pledge.concerns.through, "concern_id", m.Concern),
     ]
