@@ -70,6 +70,21 @@ def test_editing_a_concerns_summary_recounts_nothing(kaz, django_assert_num_quer
     assert_in_step()
 
 
+def test_a_new_date_rewrites_the_concerns_theme_links_and_recounts_nothing(
+    kaz, django_assert_num_queries
+):
+    f.ConcernFactory(country=kaz, themes=[f.ThemeFactory()], issued_on=dt.date(2020, 1, 2))
+    concern = m.Concern.objects.get()
+    concern.issued_on = dt.date(2021, 3, 4)
+    # the 6 of an edit (above), then DELETE and INSERT its theme links (ThemeLink): nothing
+    # counted moved, so the country's counts are left alone
+    with django_assert_num_queries(8) as captured:
+        services.record_save(record=concern)
+    assert not touches_counts(captured.captured_queries)
+    assert m.ConcernThemeLink.objects.get().day == dt.date(2021, 3, 4)
+    assert_in_step()
+
+
 def test_moving_a_concern_to_another_country_recounts_both(kaz, kgz, django_assert_num_queries):
     f.ConcernFactory(country=kaz)
     concern = m.Concern.objects.get()

@@ -45,19 +45,17 @@ THEME_LINKS: dict[type[m.Concern] | type[m.Claim], tuple[type[m.ThemeLink], str]
 }
 
 
+def counted_fields(model) -> tuple[str, ...]:
+    """The columns of a counted record whose change moves it in the counts: its country, its
+    editorial status and what its public status rests on (``RESTS_ON``)."""
+    names = ("country", "status", *model.RESTS_ON)
+    return tuple(model._meta.get_field(name).attname for name in names)
+
+
 def linked_fields(model) -> tuple[str, ...]:
     """The columns of a counted record its theme links carry: its country, its date, its key."""
     names = ("country", THEME_LINKS[model][1], "key")
     return tuple(model._meta.get_field(name).attname for name in names)
-
-
-def counted_fields(model) -> tuple[str, ...]:
-    """The columns of a counted record whose change moves it in the counts (its country, its
-    editorial status, what its public status rests on: ``RESTS_ON``) or in its theme links
-    (``linked_fields``)."""
-    names = ("status", *model.RESTS_ON)
-    counted = tuple(model._meta.get_field(name).attname for name in names)
-    return (*linked_fields(model), *counted)
 
 
 def _grouped(model, countries, all_themes: bool):

@@ -141,14 +141,20 @@ def record_save(
     """Save ``record`` (only ``fields`` when given: a partial update) and set its many-to-many
     ``links`` ({field name: records or primary keys}), with ``reason`` in its history, and keep
     what derives from it: a concern or claim is recounted only when its country, editorial
-    status, what it rests on or its themes changed; a source or review whose status changed
-    moves the records resting on it. Validation is the caller's (a form, a serializer,
+    status, what it rests on or its themes changed, and its theme links rewritten only when its
+    themes, country, date or key changed; a source or review whose status changed moves the
+    records resting on it. Validation is the caller's (a form, a serializer,
     ``full_clean()``). Returns the record."""
     model = type(record)
     if model is m.Assessment:
         return assessment_save(assessment=record, fields=fields, links=links, reason=reason)
     counted = model in counts.OUTCOME
-    watched = counts.counted_fields(model) if counted else ("status",) if _rested_on(model) else ()
+    if counted:  # what moves it in the counts, and what its theme links carry
+        watched = tuple(
+            dict.fromkeys((*counts.counted_fields(model), *counts.linked_fields(model)))
+        )
+    else:
+        watched = ("status",) if _rested_on(model) else ()
     with _atomic(), counts.deferred():
         if counted:
             # The current status is the assessments' (``assessment_save``), never this copy's:
@@ -163,14 +169,14 @@ def record_save(
             before = _before(record, watched) if watched else None
         _write(record, fields, reason)
         _links_set(record, links or {})
-        moved = [n for n in watched if before is None or before[n] != getattr(record, n)]
-        if counted and moved:
-            counts.changed(
-                {record.country_id, before["country_id"] if before else None}, links=False
-            )
-            if set(moved) & set(counts.linked_fields(model)):
+        moved = {n for n in watched if before is None or before[n] != getattr(record, n)}
+        if counted:
+            if moved & set(counts.counted_fields(model)):
+                countries = {record.country_id, before["country_id"] if before else None}
+                counts.changed(countries, links=False)
+            if moved & set(counts.linked_fields(model)):
                 counts.relinked(record)
-        elif not counted and before is not None and before["status"] != record.status:
+        elif before is not None and before["status"] != record.status:
             _rested_on_changed(record)
         if watched:
             _remember(record, watched)
