@@ -181,3 +181,48 @@ def test_the_migration_counts_what_is_there(world):
     fill(apps, SimpleNamespace(connection=connection))  # with the migration's own models
     assert n(theme=torture) == 1
     assert_in_step()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="SQLite's write transactions take turns (IMMEDIATE)"
+)
+@pytest.mark.parametrize("rewrite", ["country", "record"])
+def test_two_writers_rewriting_one_countrys_rows_at_once_leave_them_written_once(rewrite):
+    # Each rewrite deletes a country's rows and inserts them again. On PostgreSQL a second
+    # writer's DELETE, blocked by the first writer's uncommitted one, does not see the rows the
+    # first one inserted: without a turn per country both sets stayed, every count doubled and
+    # each record twice among the newest of its theme.
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    kaz = CountryFactory(code="KAZ", iso2="KZ", name="Kazakhstan")
+    concern = ConcernFactory(country=kaz, themes=[ThemeFactory(slug="torture")])
+    ClaimFactory(country=kaz, themes=[ThemeFactory(slug="torture")])
+    written = threading.Event()
+
+    def rewritten():
+        if rewrite == "country":
+            counts.recount(["KAZ"])
+        else:
+            counts.relink(m.Concern, [concern.pk])
+
+    def first():
+        try:
+            with transaction.atomic():
+                rewritten()
+                written.set()
+                time.sleep(0.5)  # uncommitted while the second writer starts
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert written.wait(10)
+    with transaction.atomic():
+        counts.recount(["KAZ"])
+    thread.join()
+    assert_in_step()
+    assert m.ConcernThemeLink.objects.count() == 1

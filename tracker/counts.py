@@ -91,6 +91,23 @@ def _scope(countries) -> tuple[str, tuple] | None:
     return f" WHERE country_id IN ({', '.join(['%s'] * len(codes))})", tuple(codes)
 
 
+def _take_turn(using: str, countries) -> None:
+    """Writers of the same countries' derived rows take turns, until the end of their
+    transactions: the rows of ``countries`` (codes, a query of codes, None for all) of the
+    Country table are locked (``FOR NO KEY UPDATE``, which leaves records free to point at
+    them), in code order so that two writers cannot each hold what the other waits for. A
+    rewrite deletes a country's rows and inserts them again; on PostgreSQL a second writer's
+    DELETE, blocked behind a first one's, did not see the rows the first one inserted, and both
+    sets stayed. Where the database has no row locks (SQLite) its write transactions already
+    take turns, and nothing is sent."""
+    if not connections[using].features.has_select_for_update:
+        return
+    rows = m.Country.objects.using(using).select_for_update(no_key=True).order_by("code")
+    if countries is not None:
+        rows = rows.filter(code__in=countries)
+    list(rows.values_list("code", flat=True))
+
+
 def recount(countries: Iterable[str | None] | QuerySet | None = None, *, links=True) -> None:
     """Rewrite the counts of ``countries`` (codes, or a query of codes such as the countries of
     some records; None: every country) from the records, and their theme links unless
@@ -118,6 +135,7 @@ def recount(countries: Iterable[str | None] | QuerySet | None = None, *, links=T
             )
             params += [RECORD[model].value, all_themes, *grouped_params]
     with transaction.atomic(using, savepoint=False), connections[using].cursor() as cursor:
+        _take_turn(using, countries)
         cursor.execute(f"DELETE FROM {table}{where}", where_params)
         cursor.execute(
             f"INSERT INTO {table} (record, country_id, theme_id, all_themes, status, outcome, n) "
@@ -157,6 +175,7 @@ def relink(model, ids: Iterable[int]) -> None:
     using = router.db_for_write(THEME_LINKS[model][0])
     where = f" WHERE record_id IN ({', '.join(['%s'] * len(ids))})"
     with transaction.atomic(using, savepoint=False), connections[using].cursor() as cursor:
+        _take_turn(using, model._default_manager.filter(pk__in=ids).values("country_id"))
         _relink(cursor, model, where, tuple(ids), pk__in=ids)
 
 
