@@ -77,18 +77,15 @@ def _grouped(model, countries, all_themes: bool):
     return grouped.annotate(c_n=Count("pk")).order_by()
 
 
-def _scope(countries) -> tuple[str, tuple] | None:
-    """``countries`` as a WHERE clause on ``country_id`` and its parameters; None for every
-    country; ("", ()) for none at all."""
+def _where(countries) -> tuple[str, tuple]:
+    """A WHERE clause on ``country_id`` for ``countries`` (a list of codes or a query of codes;
+    None: every country, no clause) and its parameters."""
     if countries is None:
-        return None
-    if isinstance(countries, QuerySet):
-        marks, params = countries.order_by().query.sql_with_params()
-        return f" WHERE country_id IN ({marks})", tuple(params)
-    codes = sorted({c for c in countries if c})
-    if not codes:
         return "", ()
-    return f" WHERE country_id IN ({', '.join(['%s'] * len(codes))})", tuple(codes)
+    if isinstance(countries, QuerySet):
+        marks, params = countries.query.sql_with_params()
+        return f" WHERE country_id IN ({marks})", tuple(params)
+    return f" WHERE country_id IN ({', '.join(['%s'] * len(countries))})", tuple(countries)
 
 
 def _take_turn(using: str, countries) -> None:
@@ -113,14 +110,13 @@ def recount(countries: Iterable[str | None] | QuerySet | None = None, *, links=T
     some records; None: every country) from the records, and their theme links unless
     ``links`` is false: a DELETE and an INSERT ... SELECT per table, so no row travels through
     Python."""
-    scope = _scope(countries)
-    if scope == ("", ()):
-        return
-    where, where_params = scope or ("", ())
     if isinstance(countries, QuerySet):
         countries = countries.order_by()
     elif countries is not None:
         countries = sorted({c for c in countries if c})
+        if not countries:
+            return
+    where, where_params = _where(countries)
     using = router.db_for_write(m.RecordCount)
     table = m.RecordCount._meta.db_table
     selects: list[str] = []
@@ -144,20 +140,20 @@ def recount(countries: Iterable[str | None] | QuerySet | None = None, *, links=T
         )
         if links:
             for model in THEME_LINKS:
-                _relink(cursor, model, where, where_params, country__in=countries)
+                records = model._default_manager.all()
+                if countries is not None:
+                    records = records.filter(country__in=countries)
+                _relink(cursor, model, records, where, where_params)
 
 
-def _relink(cursor, model, where: str, where_params: tuple, **records) -> None:
-    """Rewrite the theme links of ``model``'s records (``records``: a filter of them, or of
-    every record when its value is None) whose rows ``where`` selects."""
+def _relink(cursor, model, records, where: str, where_params: tuple) -> None:
+    """Rewrite the theme links of ``records`` (of ``model``): delete the link rows ``where``
+    selects, insert those of the records."""
     link_table = THEME_LINKS[model][0]._meta.db_table
     cursor.execute(f"DELETE FROM {link_table}{where}", where_params)
-    chosen = model._default_manager.all()
-    if all(value is not None for value in records.values()):
-        chosen = chosen.filter(**records)
     day = THEME_LINKS[model][1]
     sql, params = (
-        chosen.values_list("pk", "themes", "country_id", day, "key")
+        records.values_list("pk", "themes", "country_id", day, "key")
         .order_by()
         .query.sql_with_params()
     )
@@ -176,7 +172,7 @@ def relink(model, ids: Iterable[int]) -> None:
     where = f" WHERE record_id IN ({', '.join(['%s'] * len(ids))})"
     with transaction.atomic(using, savepoint=False), connections[using].cursor() as cursor:
         _take_turn(using, model._default_manager.filter(pk__in=ids).values("country_id"))
-        _relink(cursor, model, where, tuple(ids), pk__in=ids)
+        _relink(cursor, model, model._default_manager.filter(pk__in=ids), where, tuple(ids))
 
 
 class _Countries:
